@@ -1,0 +1,155 @@
+import { Container } from "@cdktf/provider-docker/lib/container/index.js";
+import { Image } from "@cdktf/provider-docker/lib/image/index.js";
+import { Construct } from "constructs";
+import { BuiltImage } from "./built-image.js";
+import { stackFile } from "./init-files.js";
+import { Secrets } from "./secrets.js";
+import { ServiceContainer } from "./service-container.js";
+
+/** Entry points inside the sink-app image (relative to its WORKDIR). */
+const ENTRY = {
+  sinkApp: "sink-app/dist/main.js",
+  healthcheck: "sink-app/dist/healthcheck.js",
+  registrar: "sink-app/dist/connect/registrar-main.js",
+  demoApi: "sink-app/dist/demo-api/main.js",
+} as const;
+
+/** The one image built from sink-app/ that runs the sink-app, the registrar and the demo API receiver. */
+export class SinkAppImage extends BuiltImage {
+  constructor(scope: Construct, id: string, props: { prefix: string }) {
+    super(scope, id, {
+      name: `${props.prefix}/sink-app:local`,
+      context: stackFile(".."),
+      dockerfile: "sink-app/Dockerfile",
+      sources: ["sink-app/Dockerfile", "sink-app/package.json", "sink-app/tsconfig.json", "sink-app/src", "package-lock.json"],
+    });
+  }
+}
+
+export interface RegistrarProps {
+  readonly prefix: string;
+  readonly network: string;
+  readonly image: Image;
+  readonly connectUrl: string;
+  /** Rendered Kafka Connect configs: what the registrar applies. */
+  readonly connectors: ReadonlyArray<{ name: string; config: Record<string, string> }>;
+  /** Secrets it needs, e.g. to drop the replication slot of a removed PostgreSQL connector. */
+  readonly secretEnv: string[];
+  readonly secrets: Secrets;
+  readonly timeoutSeconds: number;
+  readonly dependsOn: Container[];
+}
+
+/**
+ * Runs once per change of the connector configs: applies them to Kafka Connect (PUT config),
+ * waits until every connector and task is RUNNING, and removes connectors the configs no longer
+ * declare. A non-zero exit fails the deploy with the registrar's log, instead of hanging.
+ */
+export class Registrar extends Construct {
+  readonly container: Container;
+
+  constructor(scope: Construct, id: string, props: RegistrarProps) {
+    super(scope, id);
+    const connectorsJson = JSON.stringify(props.connectors, null, 2);
+    this.container = new Container(this, "container", {
+      name: `${props.prefix}-registrar`,
+      image: props.image.imageId,
+      command: ["node", ENTRY.registrar],
+      env: [
+        `CONNECT_URL=${props.connectUrl}`,
+        "REGISTRAR_CONNECTORS_FILE=/etc/registrar/connectors.json",
+        `REGISTRAR_TIMEOUT_SECONDS=${props.timeoutSeconds}`,
+        ...props.secretEnv.map((name) => props.secrets.env(name)),
+      ],
+      networksAdvanced: [{ name: props.network }],
+      // The connectors file is part of the container: editing a config replaces it, so deploy re-applies.
+      upload: [{ file: "/etc/registrar/connectors.json", content: connectorsJson }],
+      attach: true,
+      logs: true,
+      mustRun: false,
+      restart: "no",
+      lifecycle: {
+        postcondition: [
+          {
+            condition: "${self.exit_code == 0}",
+            errorMessage:
+              "The connector registrar failed (exit code ${self.exit_code}); its log:\n${self.container_logs}",
+          },
+        ],
+      },
+      dependsOn: props.dependsOn,
+    });
+  }
+}
+
+export interface SinkAppProps {
+  readonly prefix: string;
+  readonly network: string;
+  readonly hostIp: string;
+  readonly image: Image;
+  /** Validated runtime config (sink-app/src/config.ts), uploaded as /etc/sink-app/config.json. */
+  readonly config: unknown;
+  /** Environment variables named by the config (passwords, endpoint tokens); each becomes a secret variable. */
+  readonly secretEnv: string[];
+  readonly secrets: Secrets;
+  /** Port of /healthz, /readyz and /metrics inside the container. */
+  readonly httpPort: number;
+  readonly hostPort: number | null;
+  readonly waitTimeoutSeconds: number;
+  /** @default no limit */
+  readonly memoryMb?: number;
+  /** @default no limit */
+  readonly cpus?: number;
+  readonly dependsOn: Container[];
+}
+
+/** The consumer service: Debezium topics into Meter Master and the per-database API endpoints. */
+export class SinkApp extends ServiceContainer {
+  constructor(scope: Construct, id: string, props: SinkAppProps) {
+    super(scope, id, {
+      prefix: props.prefix,
+      name: "sink-app",
+      image: props.image,
+      network: props.network,
+      hostIp: props.hostIp,
+      ports: [{ internal: props.httpPort, external: props.hostPort }],
+      command: ["node", ENTRY.sinkApp],
+      env: ["SINK_APP_CONFIG=/etc/sink-app/config.json", ...props.secretEnv.map((name) => props.secrets.env(name))],
+      files: [{ path: "/etc/sink-app/config.json", content: JSON.stringify(props.config, null, 2) }],
+      healthCheck: { test: ["CMD", "node", ENTRY.healthcheck] },
+      waitTimeoutSeconds: props.waitTimeoutSeconds,
+      memoryMb: props.memoryMb,
+      cpus: props.cpus,
+      dependsOn: props.dependsOn,
+    });
+  }
+}
+
+export interface DemoApiProps {
+  readonly prefix: string;
+  readonly network: string;
+  readonly hostIp: string;
+  readonly image: Image;
+  readonly hostPort: number | null;
+}
+
+/** Records what the API endpoints receive (GET /api/<source>), so a person can see the API side work. */
+export class DemoApi extends ServiceContainer {
+  /** Base URL for containers on the stack's network. */
+  readonly url = "http://demo-api:8080";
+
+  constructor(scope: Construct, id: string, props: DemoApiProps) {
+    super(scope, id, {
+      prefix: props.prefix,
+      name: "demo-api",
+      image: props.image,
+      network: props.network,
+      hostIp: props.hostIp,
+      ports: [{ internal: 8080, external: props.hostPort }],
+      command: ["node", ENTRY.demoApi],
+      env: ["PORT=8080", "HOST=0.0.0.0"],
+      healthCheck: { test: ["CMD", "node", ENTRY.demoApi, "--healthcheck"] },
+      waitTimeoutSeconds: 60,
+    });
+  }
+}

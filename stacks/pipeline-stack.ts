@@ -1,0 +1,146 @@
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
+import { Network } from "@cdktf/provider-docker/lib/network/index.js";
+import type { Container } from "@cdktf/provider-docker/lib/container/index.js";
+import { type Deployment, runsEmbeddedMssql } from "../connector-configs/schemas/deployment.js";
+import { MssqlDatabase, MysqlDatabase, OracleDatabase, PostgresDatabase, type DatabaseProps } from "./constructs/databases.js";
+import { Kafka } from "./constructs/kafka.js";
+import { KafkaConnect } from "./constructs/kafka-connect.js";
+import { envReferences, Secrets } from "./constructs/secrets.js";
+import { DemoApi, Registrar, SinkApp, SinkAppImage } from "./constructs/sink-app.js";
+
+export interface RenderedConnector {
+  readonly name: string;
+  readonly config: Record<string, string>;
+}
+
+export interface PipelineStackProps {
+  /** The validated deployment config (connector-configs/deployment.ts). */
+  readonly deployment: Deployment;
+  /** Rendered Kafka Connect configs of every enabled connector (sources and HTTP sinks). */
+  readonly connectors: ReadonlyArray<RenderedConnector>;
+  /** The sink-app's validated runtime config and the secret environment variables it names. */
+  readonly sinkApp: { readonly config: unknown; readonly secretEnv: string[]; readonly httpPort: number };
+}
+
+/**
+ * The whole pipeline on one Docker host. The stack only composes components; each construct
+ * owns its container, health check and volumes. Start order comes from health checks that
+ * Terraform waits on and from depends_on: databases and Kafka, then Connect, then the
+ * registrar, then the sink-app.
+ */
+export class PipelineStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id);
+    const d = props.deployment;
+    new DockerProvider(this, "docker", {});
+    const network = new Network(this, "network", { name: d.name, driver: "bridge" });
+    const secrets = new Secrets(this, "secrets");
+
+    const base = { prefix: d.name, network: network.name, hostIp: d.hostIp, secrets, keepImageLocally: d.keepUpstreamImages, keepDataOnDestroy: d.keepDataOnDestroy };
+    const databases: Container[] = [];
+    const dbProps = (name: keyof Deployment["sources"]): DatabaseProps | undefined => {
+      const entry = d.sources[name];
+      if (!entry.enabled || entry.database.mode !== "embedded") return undefined;
+      const db = entry.database;
+      return { ...base, image: db.image, hostPort: db.hostPort, waitTimeoutSeconds: db.waitTimeoutSeconds, ...limits(db.resources) };
+    };
+
+    if (runsEmbeddedMssql(d)) {
+      const db = d.sources.mssql.database;
+      if (db.mode !== "embedded") throw new Error("unreachable: schema refuses an embedded target with an external mssql source");
+      const mssql = new MssqlDatabase(this, "mssql", {
+        ...base,
+        image: db.image,
+        hostPort: db.hostPort,
+        waitTimeoutSeconds: db.waitTimeoutSeconds,
+        ...limits(db.resources),
+        demoSource: d.sources.mssql.enabled,
+        meterMasterTarget: d.meterMaster.target.mode === "embedded",
+      });
+      databases.push(mssql.container);
+    }
+    const oracle = dbProps("oracle");
+    if (oracle) databases.push(new OracleDatabase(this, "oracle", oracle).container);
+    const mysql = dbProps("mysql");
+    if (mysql) databases.push(new MysqlDatabase(this, "mysql", mysql).container);
+    const postgres = dbProps("postgres");
+    if (postgres) databases.push(new PostgresDatabase(this, "postgres", postgres).container);
+
+    let bootstrapServers: string;
+    const kafkaContainers: Container[] = [];
+    if (d.kafka.mode === "embedded") {
+      const kafka = new Kafka(this, "kafka", {
+        ...base,
+        image: d.kafka.image,
+        hostPort: d.kafka.hostPort,
+        clusterId: d.kafka.clusterId,
+        waitTimeoutSeconds: d.kafka.waitTimeoutSeconds,
+        ...limits(d.kafka.resources),
+      });
+      bootstrapServers = kafka.bootstrapServers;
+      kafkaContainers.push(kafka.container);
+    } else {
+      bootstrapServers = d.kafka.bootstrapServers;
+    }
+
+    const connectorSecretEnv = envReferences(props.connectors.map((c) => c.config));
+    const connect = new KafkaConnect(this, "connect", {
+      ...base,
+      bootstrapServers,
+      baseImage: d.connect.baseImage,
+      aivenHttpSinkVersion: d.connect.aivenHttpSinkVersion,
+      oracleJdbcVersion: d.connect.oracleJdbcVersion,
+      pluginDiscovery: d.connect.pluginDiscovery,
+      internalTopicReplicationFactor: d.connect.internalTopicReplicationFactor ?? (d.kafka.mode === "embedded" ? 1 : 3),
+      secretEnv: connectorSecretEnv,
+      hostPort: d.connect.hostPort,
+      waitTimeoutSeconds: d.connect.waitTimeoutSeconds,
+      ...limits(d.connect.resources),
+      dependsOn: kafkaContainers,
+    });
+
+    const sinkAppImage = new SinkAppImage(this, "sink-app-image", { prefix: d.name });
+    // The registrar resolves the same secrets as Connect: it drops replication slots of removed PostgreSQL connectors.
+    // Connectors snapshot their tables at registration, so the databases must be ready first.
+    const registrar = new Registrar(this, "registrar", {
+      prefix: d.name,
+      network: network.name,
+      image: sinkAppImage.image,
+      connectUrl: connect.restUrl,
+      connectors: props.connectors,
+      secretEnv: connectorSecretEnv,
+      secrets,
+      timeoutSeconds: d.registrar.timeoutSeconds,
+      dependsOn: [connect.container, ...databases],
+    });
+
+    const demoApi = d.demoApi.enabled
+      ? new DemoApi(this, "demo-api", { ...base, image: sinkAppImage.image, hostPort: d.demoApi.hostPort })
+      : undefined;
+
+    new SinkApp(this, "sink-app", {
+      ...base,
+      image: sinkAppImage.image,
+      config: props.sinkApp.config,
+      secretEnv: props.sinkApp.secretEnv,
+      httpPort: props.sinkApp.httpPort,
+      hostPort: d.sinkApp.hostPort,
+      waitTimeoutSeconds: d.sinkApp.waitTimeoutSeconds,
+      ...limits(d.sinkApp.resources),
+      dependsOn: [registrar.container, ...databases, ...kafkaContainers, ...(demoApi ? [demoApi.container] : [])],
+    });
+
+    const url = (port: number | null, path = "") => (port === null ? "not published" : `http://${d.hostIp}:${port}${path}`);
+    new TerraformOutput(this, "connect_rest_url", { value: url(d.connect.hostPort), description: "Kafka Connect REST API (npm run connectors)" });
+    new TerraformOutput(this, "sink_app_metrics_url", { value: url(d.sinkApp.hostPort, "/metrics"), description: "sink-app Prometheus metrics" });
+    if (d.demoApi.enabled) {
+      new TerraformOutput(this, "demo_api_url", { value: url(d.demoApi.hostPort, "/api"), description: "What the API endpoints received" });
+    }
+  }
+}
+
+function limits(r: { memoryMb?: number; cpus?: number }) {
+  return { memoryMb: r.memoryMb, cpus: r.cpus };
+}

@@ -1,0 +1,93 @@
+import { Testing } from "cdktf";
+import { DeploymentSchema, type DeploymentInput } from "../../connector-configs/schemas/deployment.js";
+import { PipelineStack, type RenderedConnector } from "../../stacks/pipeline-stack.js";
+
+/** A Debezium PostgreSQL connector as the registrar receives it: the password is a config-provider reference. */
+export const POSTGRES_CONNECTOR: RenderedConnector = {
+  name: "postgres-meters",
+  config: {
+    "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+    "database.hostname": "postgres",
+    "database.port": "5432",
+    "database.user": "debezium",
+    "database.password": "${env:POSTGRES_DEBEZIUM_PASSWORD}",
+    "database.dbname": "meters",
+    "topic.prefix": "postgres",
+    "table.include.list": "public.meters",
+    "plugin.name": "pgoutput",
+  },
+};
+
+export const MYSQL_CONNECTOR: RenderedConnector = {
+  name: "mysql-meters",
+  config: {
+    "connector.class": "io.debezium.connector.mysql.MySqlConnector",
+    "database.hostname": "mysql",
+    "database.port": "3306",
+    "database.user": "debezium",
+    "database.password": "${env:MYSQL_DEBEZIUM_PASSWORD}",
+    "database.server.id": "5401",
+    "topic.prefix": "mysql",
+    "table.include.list": "meterdb.meter_registry",
+  },
+};
+
+export interface Synthesized {
+  resource: Record<string, Record<string, any>>;
+  variable?: Record<string, any>;
+  output?: Record<string, any>;
+  provider?: Record<string, any>;
+}
+
+/** Synthesizes the stack for a deployment config and returns the Terraform JSON. */
+export function synth(
+  deployment: DeploymentInput = {},
+  connectors: RenderedConnector[] = [POSTGRES_CONNECTOR, MYSQL_CONNECTOR],
+): { json: Synthesized; raw: string } {
+  const app = Testing.app();
+  const stack = new PipelineStack(app, "pipeline", {
+    deployment: DeploymentSchema.parse(deployment),
+    connectors,
+    sinkApp: {
+      config: { kafka: { brokers: ["kafka:9092"] }, meterMaster: { passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } },
+      secretEnv: ["MSSQL_METER_MASTER_PASSWORD"],
+      httpPort: 9464,
+    },
+  });
+  const raw = Testing.synth(stack);
+  return { json: JSON.parse(raw) as Synthesized, raw };
+}
+
+export function containers(json: Synthesized): Record<string, any> {
+  return json.resource.docker_container ?? {};
+}
+
+/** The container resource whose Docker name is `<prefix>-<component>`. */
+export function container(json: Synthesized, component: string, prefix = "meter-master"): any {
+  const found = Object.values(containers(json)).find((c: any) => c.name === `${prefix}-${component}`);
+  if (!found) {
+    const names = Object.values(containers(json)).map((c: any) => c.name);
+    throw new Error(`no container ${prefix}-${component}; have: ${names.join(", ")}`);
+  }
+  return found;
+}
+
+export function containerNames(json: Synthesized): string[] {
+  return Object.values(containers(json))
+    .map((c: any) => c.name as string)
+    .sort();
+}
+
+/** Terraform address (`docker_container.<id>`) of a component's container, as depends_on lists it. */
+export function address(json: Synthesized, component: string): string {
+  const entry = Object.entries(containers(json)).find(([, c]: [string, any]) => c.name === `meter-master-${component}`);
+  if (!entry) throw new Error(`no container for ${component}`);
+  return `docker_container.${entry[0]}`;
+}
+
+/** Content of a file uploaded into a container. */
+export function uploaded(c: any, path: string): string {
+  const file = (c.upload ?? []).find((u: any) => u.file === path);
+  if (!file) throw new Error(`no upload ${path} in ${c.name}`);
+  return file.content;
+}
