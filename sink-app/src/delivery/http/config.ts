@@ -155,14 +155,29 @@ export const EndpointConfigSchema = z
   .object({
     enabled: z.boolean().default(true).describe("Deliver this source's changes to the endpoint at all."),
     url: httpUrl("url", "Endpoint URL the changes are POSTed to."),
-    auth: EndpointAuthSchema.prefault({ type: "none" }),
+    auth: EndpointAuthSchema.prefault({ type: "none" }).describe(
+      "How the sink-app authenticates to the endpoint (none, static header, OAuth2 client credentials). Default none.",
+    ),
     headers: z
-      .record(headerName, z.string().regex(/^[^\r\n]*$/, { message: "header values must not contain line breaks" }))
+      .record(z.string(), z.string().regex(/^[^\r\n]*$/, { message: "header values must not contain line breaks" }))
+      // Names are checked here, not as the record's key schema, so the message says what is wrong.
+      .superRefine(
+        (headers, ctx) => {
+          for (const name of Object.keys(headers)) {
+            if (!HEADER_NAME.test(name)) {
+              ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is not a valid HTTP header name (token characters, no spaces or colons)` });
+            }
+          }
+        },
+        { when: () => true },
+      )
       .default({})
       .describe("Extra headers sent with every request (no secrets here: use auth)."),
-    batching: BatchingSchema.prefault({}),
+    batching: BatchingSchema.prefault({}).describe("Batching of events into one HTTP request (on by default, 100 events)."),
     timeoutMs: z.number().int().min(100).max(600_000).default(10_000).describe("Per-request timeout, response body included."),
-    retries: RetriesSchema.prefault({}),
+    retries: RetriesSchema.prefault({}).describe(
+      "Retry policy for transient failures (network errors, timeouts, 5xx, 408, 429).",
+    ),
     payload: z
       .enum(["meter-master-row", "change-event"])
       .default("meter-master-row")
@@ -269,8 +284,8 @@ function isPlainHttp(url: string): boolean {
 
 export const ApiEndpointsSchema = z
   .record(z.string(), EndpointConfigSchema)
-  // Checked here rather than as the record's key schema so the message names the key and
-  // the values' own errors are still reported.
+  // Checked here rather than as the record's key schema so the message names the key, and
+  // (when: always) also when some values have errors of their own.
   .superRefine((endpoints, ctx) => {
     for (const name of Object.keys(endpoints)) {
       if (!SOURCE_NAME_PATTERN.test(name)) {
@@ -281,7 +296,7 @@ export const ApiEndpointsSchema = z
         });
       }
     }
-  })
+  }, { when: () => true })
   .describe("Per-source HTTP API endpoint, keyed by source name (mssql, oracle, mysql, postgres, or your own).");
 
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
