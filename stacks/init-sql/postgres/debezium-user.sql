@@ -2,7 +2,7 @@
 SELECT format('CREATE ROLE debezium WITH LOGIN REPLICATION PASSWORD %L', :'debezium_password')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'debezium') \gexec
 SELECT format('ALTER ROLE debezium WITH PASSWORD %L', :'debezium_password') \gexec
-GRANT CONNECT ON DATABASE meters TO debezium;
+SELECT format('GRANT CONNECT ON DATABASE %I TO debezium', current_database()) \gexec
 GRANT USAGE ON SCHEMA public TO debezium;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO debezium;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO debezium;
