@@ -1,0 +1,565 @@
+// Zod schemas for the Debezium 3.5 source connectors: SQL Server, Oracle
+// (LogMiner), MySQL/MariaDB and PostgreSQL (pgoutput). Typed fields cover the
+// options people actually set; each field's description names the Debezium
+// key it renders and Debezium's default. Everything else goes through
+// `passthrough`, which may not shadow a typed field.
+import { z } from "zod";
+import {
+  COMMON_PREFIXES,
+  converterSchema,
+  enabledSchema,
+  errorsSchema,
+  passthroughSchema,
+  predicateSchema,
+  refineCommon,
+  sourceNameSchema,
+  transformSchema,
+  type KeyTable,
+} from "./common.js";
+import { secretRefSchema } from "./secret.js";
+
+// ---------------------------------------------------------------- shared parts
+
+const IDENT = "[A-Za-z_][A-Za-z0-9_$#]*";
+/** A literal, dot-qualified table name with exactly `parts` identifiers (Debezium takes regexes; we take names so topics are known). */
+function tableNameSchema(parts: number, example: string) {
+  const re = new RegExp(`^${Array.from({ length: parts }, () => IDENT).join("\\.")}$`);
+  return z
+    .string()
+    .regex(re, `a literal qualified table name like "${example}" (${parts} dot-separated identifiers, no regex)`);
+}
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .regex(/^[^\s/:]+$/, "a host name or IP address without scheme, port or path")
+  .describe("database.hostname: host name or IP of the database server as seen from the Kafka Connect container (a docker container name for the embedded databases).");
+const portSchema = (dflt: number) =>
+  z.number().int().min(1).max(65535).default(dflt).describe(`database.port: TCP port of the database server. Default ${dflt}.`);
+const userSchema = z.string().min(1).describe("database.user: the database login Debezium connects as.");
+const passwordSchema = secretRefSchema.describe(
+  "database.password: reference to the login's password (never the password itself); rendered as ${env:VAR} or ${file:path:key}.",
+);
+
+const snapshotModeBase = ["initial", "initial_only", "no_data", "when_needed", "always", "configuration_based"] as const;
+
+function snapshotModeSchema<const M extends readonly ["initial", ...string[]]>(modes: M) {
+  const recovery = modes.includes("recovery") ? "; `recovery` rebuilds a lost schema history topic" : "";
+  const never = modes.includes("never") ? "; `never` streams only, without even capturing the schema (prefer no_data)" : "";
+  return z
+    .enum(modes)
+    .default("initial")
+    .describe(
+      "snapshot.mode: `initial` (Debezium default) snapshots the tables once, then streams changes; `no_data` streams only (no existing rows); `when_needed` snapshots again if the stored offset is no longer available; `initial_only` snapshots and stops; `always` snapshots on every start; `configuration_based` follows the snapshot.mode.configuration.based.* options" +
+        recovery +
+        never +
+        ".",
+    );
+}
+
+const decimalHandlingModeSchema = z
+  .enum(["precise", "double", "string"])
+  .default("precise")
+  .describe(
+    "decimal.handling.mode: `precise` (Debezium default) encodes DECIMAL/NUMERIC as java.math.BigDecimal bytes (base64 in JSON, scale in the schema); `string` as exact decimal text, readable by any consumer; `double` loses precision.",
+  );
+
+const topicPrefixSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' or '-'")
+  .optional()
+  .describe("topic.prefix: first part of every change topic name (`<prefix>.<schema>.<table>`). Default: the source name. Must be unique per Kafka cluster.");
+
+const tasksMaxOne = z
+  .literal(1)
+  .default(1)
+  .describe("tasks.max: this connector always runs exactly one task, so only 1 is accepted.");
+
+const signalDataCollectionSchema = z
+  .string()
+  .min(1)
+  .optional()
+  .describe(
+    "signal.data.collection: fully qualified signaling table used to trigger ad-hoc (incremental) snapshots, e.g. `public.debezium_signal` (PostgreSQL), `meterdb.debezium_signal` (MySQL), `MeterSource.dbo.debezium_signal` (SQL Server), `FREEPDB1.METERS.DEBEZIUM_SIGNAL` (Oracle). Unset: no signaling table.",
+  );
+
+function heartbeatIntervalSchema(dflt: number, why: string) {
+  return z
+    .number()
+    .int()
+    .min(0)
+    .default(dflt)
+    .describe(`heartbeat.interval.ms: how often the connector emits a heartbeat and commits its position, in ms; 0 disables. ${why}`);
+}
+
+const schemaHistorySchema = z
+  .object({
+    topic: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, "a Kafka topic name")
+      .optional()
+      .describe(
+        "schema.history.internal.kafka.topic: topic holding the captured tables' DDL history. Default `schema-history.<source name>`. Debezium creates it on first start with one partition and infinite retention (retention.ms=Long.MAX_VALUE, retention.bytes=-1); never create it yourself with a finite retention, or the connector cannot restart after the DDL ages out.",
+      ),
+    bootstrapServers: z
+      .string()
+      .min(1)
+      .default("kafka:9092")
+      .describe("schema.history.internal.kafka.bootstrap.servers: the Kafka cluster for the history topic, as seen from Kafka Connect. Default `kafka:9092` (the embedded broker)."),
+    storeOnlyCapturedTablesDdl: z
+      .boolean()
+      .default(false)
+      .describe(
+        "schema.history.internal.store.only.captured.tables.ddl: record DDL of captured tables only (smaller history, faster restarts on big schemas) instead of all tables. Debezium default false.",
+      ),
+  })
+  .strict()
+  .prefault({})
+  .describe("Where Debezium keeps the schema history it needs to decode the log after a restart.");
+
+const topicCreationSchema = z
+  .object({
+    replicationFactor: z
+      .number()
+      .int()
+      .refine((n) => n === -1 || n >= 1, "-1 (broker default) or at least 1")
+      .default(-1)
+      .describe("topic.creation.default.replication.factor: replication factor of change topics Kafka Connect creates; -1 uses the broker default."),
+    partitions: z
+      .number()
+      .int()
+      .refine((n) => n === -1 || n >= 1, "-1 (broker default) or at least 1")
+      .default(-1)
+      .describe("topic.creation.default.partitions: partitions of change topics Kafka Connect creates; -1 uses the broker default."),
+  })
+  .strict()
+  .prefault({})
+  .describe(
+    "Lets Kafka Connect create the change topics itself (worker topic.creation.enable=true, the default), so capture works on clusters where broker auto-creation is off.",
+  );
+
+/** Fields every Debezium source connector has. */
+function commonSourceShape() {
+  return {
+    name: sourceNameSchema,
+    enabled: enabledSchema,
+    description: z.string().optional().describe("Free text for people reading the file; not rendered."),
+    topicPrefix: topicPrefixSchema,
+    signalDataCollection: signalDataCollectionSchema,
+    decimalHandlingMode: decimalHandlingModeSchema,
+    converters: z.array(converterSchema).default([]).describe("converters: Debezium custom converters, applied in order."),
+    transforms: z.array(transformSchema).default([]).describe("transforms: SMTs applied to every change event, in order."),
+    predicates: z.array(predicateSchema).default([]).describe("predicates: predicates the transforms refer to."),
+    errors: errorsSchema.prefault({}),
+    topicCreation: topicCreationSchema,
+    passthrough: passthroughSchema,
+  };
+}
+
+/** Kafka Connect keys of the fields in commonSourceShape (field path -> key). */
+const COMMON_KEYS = {
+  name: "name",
+  kind: "connector.class",
+  tasksMax: "tasks.max",
+  topicPrefix: "topic.prefix",
+  "connection.host": "database.hostname",
+  "connection.port": "database.port",
+  "connection.user": "database.user",
+  "connection.password": "database.password",
+  tables: "table.include.list",
+  snapshotMode: "snapshot.mode",
+  heartbeatIntervalMs: "heartbeat.interval.ms",
+  signalDataCollection: "signal.data.collection",
+  decimalHandlingMode: "decimal.handling.mode",
+  timePrecisionMode: "time.precision.mode",
+  converters: "converters",
+  transforms: "transforms",
+  predicates: "predicates",
+  "errors.tolerance": "errors.tolerance",
+  "errors.logEnable": "errors.log.enable",
+  "errors.logIncludeMessages": "errors.log.include.messages",
+  "topicCreation.replicationFactor": "topic.creation.default.replication.factor",
+  "topicCreation.partitions": "topic.creation.default.partitions",
+} as const;
+
+const HISTORY_KEYS = {
+  "schemaHistory.topic": "schema.history.internal.kafka.topic",
+  "schemaHistory.bootstrapServers": "schema.history.internal.kafka.bootstrap.servers",
+  "schemaHistory.storeOnlyCapturedTablesDdl": "schema.history.internal.store.only.captured.tables.ddl",
+} as const;
+
+function keyTable(fieldToKey: Readonly<Record<string, string>>, extraPrefixes: Record<string, string> = {}): KeyTable {
+  const keys: Record<string, string> = {};
+  for (const [field, key] of Object.entries(fieldToKey)) keys[key] = field;
+  // Alternate spellings a passthrough might use to sneak past a typed field.
+  keys["table.whitelist"] = "tables";
+  keys["table.exclude.list"] = "tables";
+  keys["topics"] = "(not valid on a source connector)";
+  return { keys, prefixes: { ...COMMON_PREFIXES, "schema.history.internal.kafka.": "schemaHistory", ...extraPrefixes } };
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
+
+export const POSTGRES_KEYS = {
+  ...COMMON_KEYS,
+  "connection.database": "database.dbname",
+  "connection.sslMode": "database.sslmode",
+  pluginName: "plugin.name",
+  slotName: "slot.name",
+  publicationName: "publication.name",
+  publicationAutocreateMode: "publication.autocreate.mode",
+  heartbeatActionQuery: "heartbeat.action.query",
+} as const;
+
+export const postgresSourceSchema = z
+  .object({
+    kind: z.literal("postgres").describe("Connector type: Debezium PostgreSQL connector (io.debezium.connector.postgresql.PostgresConnector), logical decoding with pgoutput."),
+    ...commonSourceShape(),
+    tasksMax: tasksMaxOne,
+    connection: z
+      .object({
+        host: hostSchema,
+        port: portSchema(5432),
+        user: userSchema.describe("database.user: a role with LOGIN and REPLICATION, and SELECT on the captured tables."),
+        password: passwordSchema,
+        database: z.string().min(1).describe("database.dbname: the database that holds the captured tables (one connector per database)."),
+        sslMode: z
+          .enum(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"])
+          .optional()
+          .describe("database.sslmode: TLS to the server. Unset: Debezium default (prefer)."),
+      })
+      .strict()
+      .describe("How Debezium reaches the PostgreSQL server."),
+    tables: z
+      .array(tableNameSchema(2, "public.meters"))
+      .min(1)
+      .describe("table.include.list: the captured tables as `schema.table`; change topic of each is `<topicPrefix>.<schema>.<table>`."),
+    snapshotMode: snapshotModeSchema([...snapshotModeBase]),
+    timePrecisionMode: z
+      .enum(["adaptive", "adaptive_time_microseconds", "connect"])
+      .optional()
+      .describe("time.precision.mode: how date/time columns are encoded. Unset: Debezium default (adaptive). timestamptz is always an ISO-8601 string."),
+    pluginName: z.literal("pgoutput").default("pgoutput").describe("plugin.name: the logical decoding plugin; pgoutput ships with PostgreSQL 10+, so nothing is installed on the server."),
+    slotName: z
+      .string()
+      .regex(/^[a-z0-9_]{1,63}$/, "lowercase letters, digits and '_' (at most 63), as PostgreSQL requires for slot names")
+      .default("debezium")
+      .describe("slot.name: the replication slot this connector reads from. Debezium default `debezium`; give each connector on the same server its own."),
+    publicationName: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "a PostgreSQL identifier")
+      .default("dbz_publication")
+      .describe("publication.name: the pgoutput publication. Debezium default `dbz_publication`."),
+    publicationAutocreateMode: z
+      .enum(["all_tables", "disabled", "filtered", "no_tables"])
+      .default("all_tables")
+      .describe(
+        "publication.autocreate.mode: `all_tables` (Debezium default) creates the publication FOR ALL TABLES if missing (needs superuser) and uses an existing one as is; `filtered` creates/aligns it to `tables` (needs table ownership); `disabled` requires it to exist.",
+      ),
+    heartbeatIntervalMs: heartbeatIntervalSchema(
+      10_000,
+      "Default here 10000 (Debezium: 0): on a quiet database the slot's confirmed position otherwise never advances, and PostgreSQL keeps WAL for it without bound.",
+    ),
+    heartbeatActionQuery: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "heartbeat.action.query: SQL run on the source at each heartbeat, e.g. an UPDATE of a one-row heartbeat table. Needed when the captured tables are quiet but other databases on the server write WAL; the write makes the slot advance.",
+      ),
+    dropSlotOnRemove: z
+      .boolean()
+      .default(true)
+      .describe(
+        "When the package removes this connector and the database is external, drop its replication slot and publication (a forgotten slot makes the server keep WAL forever). false keeps both.",
+      ),
+  })
+  .strict()
+  .describe("A Debezium PostgreSQL source connector.");
+
+export const POSTGRES_KEY_TABLE = keyTable(POSTGRES_KEYS);
+
+// ---------------------------------------------------------------- MySQL / MariaDB
+
+export const MYSQL_CONNECTOR_CLASS = "io.debezium.connector.mysql.MySqlConnector";
+export const MARIADB_CONNECTOR_CLASS = "io.debezium.connector.mariadb.MariaDbConnector";
+
+export const MYSQL_KEYS = {
+  ...COMMON_KEYS,
+  ...HISTORY_KEYS,
+  "connection.serverId": "database.server.id",
+  "tables (databases)": "database.include.list",
+  heartbeatActionQuery: "heartbeat.action.query",
+} as const;
+
+export const mysqlSourceSchema = z
+  .object({
+    kind: z.literal("mysql").describe("Connector type: Debezium binlog connector for MySQL or MariaDB (see `flavor`)."),
+    flavor: z
+      .enum(["mysql", "mariadb"])
+      .default("mysql")
+      .describe(
+        "Which Debezium connector reads the binlog: `mysql` = io.debezium.connector.mysql.MySqlConnector, `mariadb` = io.debezium.connector.mariadb.MariaDbConnector (required for MariaDB servers since Debezium 3).",
+      ),
+    ...commonSourceShape(),
+    tasksMax: tasksMaxOne,
+    connection: z
+      .object({
+        host: hostSchema,
+        port: portSchema(3306),
+        user: userSchema.describe("database.user: a login with SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE and REPLICATION CLIENT."),
+        password: passwordSchema,
+        serverId: z
+          .number()
+          .int()
+          .min(1)
+          .max(4_294_967_295)
+          .optional()
+          .describe(
+            "database.server.id: the replica id Debezium uses on the binlog; must differ from every server and replica id in the topology. Default: a stable number in 1000000..1999999 derived from the source name.",
+          ),
+      })
+      .strict()
+      .describe("How Debezium reaches the MySQL/MariaDB server."),
+    tables: z
+      .array(tableNameSchema(2, "meterdb.meter_registry"))
+      .min(1)
+      .describe(
+        "table.include.list: the captured tables as `database.table`; database.include.list is derived from them. Change topic of each is `<topicPrefix>.<database>.<table>`.",
+      ),
+    snapshotMode: snapshotModeSchema([...snapshotModeBase, "recovery", "never"]),
+    timePrecisionMode: z
+      .enum(["adaptive_time_microseconds", "connect"])
+      .optional()
+      .describe("time.precision.mode: how date/time columns are encoded. Unset: Debezium default (adaptive_time_microseconds)."),
+    heartbeatIntervalMs: heartbeatIntervalSchema(0, "Debezium default 0; a heartbeat keeps the stored binlog position fresh when the captured tables are quiet but the server is busy."),
+    heartbeatActionQuery: z.string().min(1).optional().describe("heartbeat.action.query: SQL run on the source at each heartbeat."),
+    schemaHistory: schemaHistorySchema,
+  })
+  .strict()
+  .describe("A Debezium MySQL or MariaDB source connector.");
+
+export const MYSQL_KEY_TABLE = keyTable(MYSQL_KEYS, { "database.include.list": "tables" });
+
+// ---------------------------------------------------------------- SQL Server
+
+export const SQLSERVER_CONNECTOR_CLASS = "io.debezium.connector.sqlserver.SqlServerConnector";
+
+export const SQLSERVER_KEYS = {
+  ...COMMON_KEYS,
+  ...HISTORY_KEYS,
+  "connection.databases": "database.names",
+  "connection.encrypt": "database.encrypt",
+  "connection.trustServerCertificate": "database.trustServerCertificate",
+} as const;
+
+export const mssqlSourceSchema = z
+  .object({
+    kind: z.literal("mssql").describe("Connector type: Debezium SQL Server connector (io.debezium.connector.sqlserver.SqlServerConnector), reading SQL Server CDC tables."),
+    ...commonSourceShape(),
+    tasksMax: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe("tasks.max: with several databases, up to one task per database. Default 1."),
+    connection: z
+      .object({
+        host: hostSchema,
+        port: portSchema(1433),
+        user: userSchema.describe("database.user: a login with db_datareader (or SELECT on the captured and CDC tables) and VIEW SERVER STATE."),
+        password: passwordSchema,
+        databases: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_$#@]*$/, "a SQL Server database name"))
+          .min(1)
+          .describe("database.names: the databases to capture from (CDC enabled in each)."),
+        encrypt: z
+          .boolean()
+          .optional()
+          .describe("database.encrypt: TLS to the server. Unset: the JDBC driver default (true, encrypted)."),
+        trustServerCertificate: z
+          .boolean()
+          .optional()
+          .describe(
+            "database.trustServerCertificate (passed to the JDBC driver): accept the server's certificate without checking it — needed for self-signed certificates such as the embedded demo server's. Unset: false.",
+          ),
+      })
+      .strict()
+      .describe("How Debezium reaches SQL Server."),
+    tables: z
+      .array(tableNameSchema(2, "dbo.Meters"))
+      .min(1)
+      .describe("table.include.list: the captured tables as `schema.table`; change topic of each is `<topicPrefix>.<database>.<schema>.<table>`."),
+    snapshotMode: snapshotModeSchema([...snapshotModeBase, "recovery"]),
+    timePrecisionMode: z
+      .enum(["adaptive", "connect"])
+      .optional()
+      .describe("time.precision.mode: how date/time columns are encoded. Unset: Debezium default (adaptive)."),
+    heartbeatIntervalMs: heartbeatIntervalSchema(0, "Debezium default 0."),
+    schemaHistory: schemaHistorySchema,
+  })
+  .strict()
+  .describe("A Debezium SQL Server source connector.");
+
+export const SQLSERVER_KEY_TABLE = keyTable(SQLSERVER_KEYS);
+
+// ---------------------------------------------------------------- Oracle
+
+export const ORACLE_CONNECTOR_CLASS = "io.debezium.connector.oracle.OracleConnector";
+
+export const ORACLE_KEYS = {
+  ...COMMON_KEYS,
+  ...HISTORY_KEYS,
+  "connection.database": "database.dbname",
+  "connection.pdb": "database.pdb.name",
+  adapter: "database.connection.adapter",
+  logMiningStrategy: "log.mining.strategy",
+} as const;
+
+export const oracleSourceSchema = z
+  .object({
+    kind: z.literal("oracle").describe("Connector type: Debezium Oracle connector (io.debezium.connector.oracle.OracleConnector) with the LogMiner adapter."),
+    ...commonSourceShape(),
+    tasksMax: tasksMaxOne,
+    connection: z
+      .object({
+        host: hostSchema,
+        port: portSchema(1521),
+        user: userSchema.describe("database.user: the LogMiner user (a common user such as c##dbzuser in a CDB)."),
+        password: passwordSchema,
+        database: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_$#]*$/, "an Oracle database (SID/CDB) name")
+          .describe("database.dbname: the database name; with a multitenant database, the CDB name (e.g. FREE)."),
+        pdb: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_$#]*$/, "a pluggable database name")
+          .optional()
+          .describe("database.pdb.name: the pluggable database holding the tables (e.g. FREEPDB1). Unset for a non-CDB database."),
+      })
+      .strict()
+      .describe("How Debezium reaches Oracle."),
+    adapter: z
+      .literal("logminer")
+      .default("logminer")
+      .describe("database.connection.adapter: this package uses Oracle LogMiner (needs no extra licence), which is Debezium's default adapter."),
+    logMiningStrategy: z
+      .enum(["online_catalog", "redo_log_catalog", "hybrid"])
+      .optional()
+      .describe(
+        "log.mining.strategy: where LogMiner takes the data dictionary from. `online_catalog` is fastest but cannot follow DDL on captured tables; `redo_log_catalog` follows DDL but writes the dictionary to the redo logs at every log switch; `hybrid` combines both. Unset: Debezium default.",
+      ),
+    tables: z
+      .array(tableNameSchema(2, "METERS.METER_ASSETS"))
+      .min(1)
+      .describe("table.include.list: the captured tables as `SCHEMA.TABLE` (Oracle stores unquoted names in upper case); change topic of each is `<topicPrefix>.<SCHEMA>.<TABLE>`."),
+    snapshotMode: snapshotModeSchema([...snapshotModeBase, "recovery"]),
+    timePrecisionMode: z
+      .enum(["adaptive", "adaptive_time_microseconds", "connect"])
+      .optional()
+      .describe("time.precision.mode: how date/time columns are encoded. Unset: Debezium default (adaptive)."),
+    heartbeatIntervalMs: heartbeatIntervalSchema(0, "Debezium default 0."),
+    schemaHistory: schemaHistorySchema,
+  })
+  .strict()
+  .describe("A Debezium Oracle (LogMiner) source connector.");
+
+export const ORACLE_KEY_TABLE = keyTable(ORACLE_KEYS);
+
+// ---------------------------------------------------------------- the union
+
+const KEY_TABLES = {
+  postgres: POSTGRES_KEY_TABLE,
+  mysql: MYSQL_KEY_TABLE,
+  mssql: SQLSERVER_KEY_TABLE,
+  oracle: ORACLE_KEY_TABLE,
+} as const;
+
+export const sourceConnectorSchema = z
+  .discriminatedUnion("kind", [mssqlSourceSchema, oracleSourceSchema, mysqlSourceSchema, postgresSourceSchema], {
+    error: 'a `kind` of "mssql", "oracle", "mysql" or "postgres"',
+  })
+  .superRefine((cfg, ctx) => {
+    const table = KEY_TABLES[cfg.kind];
+    refineCommon(cfg, ctx, table);
+    // A converter's options render as `<name>.*` top-level keys; they must not land on typed keys.
+    const firstSegments = new Set(Object.keys(table.keys).map((k) => k.split(".")[0]));
+    const seen = new Set<string>();
+    cfg.converters.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: ["converters", i, "name"], input: c.name, message: "a converter name not used twice" });
+      seen.add(c.name);
+      if (firstSegments.has(c.name) || c.name === "meter-master") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["converters", i, "name"],
+          input: c.name,
+          message: `a converter name that is not the first part of a connector key (\`${c.name}.type\` would collide with \`${c.name}.*\` options)`,
+        });
+      }
+      if ("type" in c.config) {
+        ctx.addIssue({ code: "custom", path: ["converters", i, "config", "type"], input: c.config.type, message: "`type` as the converter's own field, not inside `config`" });
+      }
+    });
+    for (const key of Object.keys(cfg.passthrough)) {
+      const owner = cfg.converters.find((c) => key === `${c.name}.type` || key.startsWith(`${c.name}.`));
+      if (owner) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["passthrough", key],
+          input: cfg.passthrough[key],
+          message: `a key outside converter \`${owner.name}\`'s options; set it in converters[].config`,
+        });
+      }
+    }
+    if (cfg.kind === "mysql" || cfg.kind === "postgres") {
+      if (cfg.heartbeatActionQuery !== undefined && cfg.heartbeatIntervalMs === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["heartbeatActionQuery"],
+          input: cfg.heartbeatActionQuery,
+          message: "heartbeatIntervalMs > 0 together with heartbeatActionQuery (with 0 there are no heartbeats, so the query never runs)",
+        });
+      }
+    }
+    if (cfg.kind === "mysql") {
+      const dbs = new Set(cfg.tables.map((t) => t.split(".")[0]));
+      if (cfg.signalDataCollection !== undefined && !dbs.has(cfg.signalDataCollection.split(".")[0])) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["signalDataCollection"],
+          input: cfg.signalDataCollection,
+          message: `a table in one of the captured databases (${[...dbs].join(", ")}): the derived database.include.list would hide the signal table otherwise`,
+        });
+      }
+    }
+    if (cfg.kind === "mssql" && cfg.tasksMax > cfg.connection.databases.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tasksMax"],
+        input: cfg.tasksMax,
+        message: `at most one task per database (${cfg.connection.databases.length} database(s) configured)`,
+      });
+    }
+    if (cfg.kind === "mssql" && cfg.connection.encrypt === false && cfg.connection.trustServerCertificate !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["connection", "trustServerCertificate"],
+        input: cfg.connection.trustServerCertificate,
+        message: "unset when `encrypt` is false (there is no certificate to trust without encryption)",
+      });
+    }
+  });
+
+export type SourceConnectorInput = z.input<typeof sourceConnectorSchema>;
+export type SourceConnectorConfig = z.output<typeof sourceConnectorSchema>;
+export type PostgresSourceConfig = Extract<SourceConnectorConfig, { kind: "postgres" }>;
+export type MysqlSourceConfig = Extract<SourceConnectorConfig, { kind: "mysql" }>;
+export type MssqlSourceConfig = Extract<SourceConnectorConfig, { kind: "mssql" }>;
+export type OracleSourceConfig = Extract<SourceConnectorConfig, { kind: "oracle" }>;
+export type SourceKind = SourceConnectorConfig["kind"];
+
+export function sourceKeyTable(kind: SourceKind): KeyTable {
+  return KEY_TABLES[kind];
+}

@@ -1,0 +1,59 @@
+// Secrets are never literals: a config names where Kafka Connect finds the
+// secret, and Connect's config providers resolve it when the connector starts.
+// The stored connector config (GET /connectors/{name}/config) therefore shows
+// `${env:VAR}`, never the password itself.
+import { z } from "zod";
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// ConfigTransformer splits `${provider:path:key}` on ':' and stops at '}', so neither may appear.
+const FILE_PART = /^[^:}{\s]+$/;
+
+export const envSecretSchema = z
+  .object({
+    env: z
+      .string()
+      .regex(ENV_NAME, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+      .describe("Name of an environment variable of the Kafka Connect worker that holds the secret (EnvVarConfigProvider, `${env:VAR}`)."),
+  })
+  .strict()
+  .describe("Secret read from an environment variable of the Kafka Connect worker.");
+
+export const fileSecretSchema = z
+  .object({
+    file: z
+      .string()
+      .startsWith("/", "an absolute path inside the Kafka Connect container")
+      .regex(FILE_PART, "a path without ':', '{', '}' or spaces")
+      .describe("Absolute path, inside the Kafka Connect container, of a Java properties file (FileConfigProvider, `${file:path:key}`)."),
+    key: z
+      .string()
+      .regex(FILE_PART, "a key without ':', '{', '}' or spaces")
+      .describe("Key in that properties file whose value is the secret."),
+  })
+  .strict()
+  .describe("Secret read from a properties file mounted into the Kafka Connect container.");
+
+export const secretRefSchema = z
+  .union([envSecretSchema, fileSecretSchema], {
+    error:
+      'a secret reference, { env: "VAR_NAME" } or { file: "/abs/path.properties", key: "name" } — never the secret itself',
+  })
+  .describe(
+    'Where Kafka Connect reads the secret: { env: "VAR" } renders `${env:VAR}`, { file: "/path", key: "k" } renders `${file:/path:k}`. Needs the worker setting config.providers=env,file.',
+  );
+
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** The Kafka Connect config-provider placeholder for a secret reference. */
+export function renderSecretRef(ref: SecretRef): string {
+  return "env" in ref ? `\${env:${ref.env}}` : `\${file:${ref.file}:${ref.key}}`;
+}
+
+/** Reverses renderSecretRef; undefined when the string is not a placeholder (e.g. a literal). */
+export function parseSecretPlaceholder(value: string): SecretRef | undefined {
+  const env = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
+  if (env) return { env: env[1]! };
+  const file = /^\$\{file:([^:}]+):([^:}]+)\}$/.exec(value);
+  if (file) return { file: file[1]!, key: file[2]! };
+  return undefined;
+}

@@ -1,0 +1,22 @@
+// Debezium source connector for the SQL Server meter system (table MeterSource.dbo.Meters, CDC enabled).
+// Every field is described in connector-configs/schemas/debezium.ts; hover in your editor.
+import { defineSourceConnector } from "../define.js";
+
+export default defineSourceConnector({
+  kind: "mssql",
+  name: "mssql",
+  enabled: true,
+  connection: {
+    host: "mssql",
+    port: 1433,
+    user: "debezium",
+    password: { env: "MSSQL_DEBEZIUM_PASSWORD" },
+    databases: ["MeterSource"],
+    // The embedded server has a self-signed certificate: keep TLS, trust that certificate.
+    // Against your own server with a CA-signed certificate, remove this line.
+    trustServerCertificate: true,
+  },
+  tables: ["dbo.Meters"],
+  decimalHandlingMode: "string",
+  schemaHistory: { topic: "schema-history.mssql", bootstrapServers: "kafka:9092" },
+});

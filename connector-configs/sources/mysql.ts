@@ -1,0 +1,23 @@
+// Debezium source connector for the MySQL meter system (table meterdb.meter_registry).
+// Every field is described in connector-configs/schemas/debezium.ts; hover in your editor.
+// Reading a MariaDB server? Set flavor: "mariadb" (Debezium 3 uses a separate connector for it).
+import { defineSourceConnector } from "../define.js";
+
+export default defineSourceConnector({
+  kind: "mysql",
+  flavor: "mysql",
+  name: "mysql",
+  enabled: true,
+  connection: {
+    host: "mysql",
+    port: 3306,
+    user: "debezium",
+    password: { env: "MYSQL_DEBEZIUM_PASSWORD" },
+    // Unset: a stable id derived from the source name. Set it if your replication topology needs a specific one.
+    // serverId: 184054,
+  },
+  tables: ["meterdb.meter_registry"],
+  decimalHandlingMode: "string",
+  // Debezium creates this topic with infinite retention; never shorten it.
+  schemaHistory: { topic: "schema-history.mysql", bootstrapServers: "kafka:9092" },
+});
