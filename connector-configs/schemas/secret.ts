@@ -48,12 +48,3 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 export function renderSecretRef(ref: SecretRef): string {
   return "env" in ref ? `\${env:${ref.env}}` : `\${file:${ref.file}:${ref.key}}`;
 }
-
-/** Reverses renderSecretRef; undefined when the string is not a placeholder (e.g. a literal). */
-export function parseSecretPlaceholder(value: string): SecretRef | undefined {
-  const env = /^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value);
-  if (env) return { env: env[1]! };
-  const file = /^\$\{file:([^:}]+):([^:}]+)\}$/.exec(value);
-  if (file) return { file: file[1]!, key: file[2]! };
-  return undefined;
-}

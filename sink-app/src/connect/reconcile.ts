@@ -1,0 +1,192 @@
+// Makes Kafka Connect match the declared connectors: PUT each config that
+// differs (same config twice changes nothing), wait until the connector and
+// all its tasks run, and remove connectors this package created earlier but
+// no longer declares. Connectors without our ownership marker are never touched.
+import type { ConnectClient, ConnectorOverview, ConnectorStatus, RetryPolicy } from "./client.js";
+import { OWNER_KEY, PG_DROP_SLOT_KEY, type DesiredConnectors } from "./desired.js";
+import type { PostgresCleanupResult } from "./postgres-cleanup.js";
+
+const POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
+
+export interface ReconcileOptions {
+  /** How long one connector may take to reach RUNNING (connector and every task), in ms. Default 180000. */
+  runningTimeoutMs?: number;
+  /** RUNNING must hold this long before it counts, so a task that fails right after starting is caught. Default 3000. */
+  settleMs?: number;
+  pollMs?: number;
+  /** Budget for waiting until Connect answers at all. */
+  readiness?: Partial<RetryPolicy>;
+  /** Keep replication slots and publications of removed PostgreSQL connectors. */
+  keepPostgresSlots?: boolean;
+  /** Drops a removed PostgreSQL connector's slot and publication; defaults to the pg-based adapter. */
+  dropPostgresSlot?: (config: Record<string, string>) => Promise<PostgresCleanupResult>;
+  /** Progress lines (one per step). */
+  log?: (line: string) => void;
+}
+
+export interface ReconcileResult {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+  deleted: string[];
+  /** Connectors left PAUSED or STOPPED by an operator (not resumed, not failed). */
+  leftPaused: string[];
+  slotsDropped: string[];
+}
+
+/** A connector did not reach RUNNING; carries the connector's or task's stack trace. */
+export class ReconcileError extends Error {
+  constructor(
+    message: string,
+    readonly connector: string,
+    readonly trace?: string,
+  ) {
+    super(trace ? `${message}\n${trace}` : message);
+    this.name = "ReconcileError";
+  }
+}
+
+export function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+}
+
+export function isOwnedBy(config: Record<string, string> | undefined, owner: string): boolean {
+  return config?.[OWNER_KEY] === owner;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The first FAILED part of a status, with its trace. */
+function failureOf(s: ConnectorStatus): { what: string; trace?: string } | undefined {
+  if (s.connector.state === "FAILED") return { what: `connector ${s.name} FAILED on ${s.connector.worker_id}`, trace: s.connector.trace };
+  const t = s.tasks.find((x) => x.state === "FAILED");
+  if (t) return { what: `task ${s.name}-${t.id} FAILED on ${t.worker_id}`, trace: t.trace };
+  return undefined;
+}
+
+const isRunning = (s: ConnectorStatus) => s.connector.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t.state === "RUNNING");
+const isHeld = (s: ConnectorStatus) => s.connector.state === "PAUSED" || s.connector.state === "STOPPED";
+
+/** Polls status until RUNNING holds for settleMs; throws ReconcileError on FAILED or timeout. */
+export async function waitUntilRunning(
+  client: ConnectClient,
+  name: string,
+  opts: { timeoutMs: number; settleMs: number; pollMs: number },
+): Promise<"RUNNING" | "PAUSED" | "STOPPED"> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let runningSince: number | undefined;
+  let last: ConnectorStatus | undefined;
+  for (;;) {
+    // 404 right after PUT just means the status is not written yet.
+    last = await client.status(name, { retryNotFound: true, retry: { totalMs: Math.max(1000, deadline - Date.now()) } });
+    const failed = failureOf(last);
+    if (failed) throw new ReconcileError(`${failed.what}`, name, failed.trace);
+    if (isHeld(last)) return last.connector.state as "PAUSED" | "STOPPED";
+    if (isRunning(last)) {
+      runningSince ??= Date.now();
+      if (Date.now() - runningSince >= opts.settleMs) return "RUNNING";
+    } else runningSince = undefined;
+    if (Date.now() >= deadline) {
+      const states = `connector ${last.connector.state}, tasks [${last.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none yet"}]`;
+      throw new ReconcileError(`connector ${name} did not reach RUNNING within ${Math.round(opts.timeoutMs / 1000)} s (${states})`, name);
+    }
+    await sleep(opts.pollMs);
+  }
+}
+
+/** Waits until GET status answers 404 (the connector is gone), bounded. */
+async function waitUntilGone(client: ConnectClient, name: string, timeoutMs: number, pollMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await client.status(name);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return;
+      throw err;
+    }
+    await sleep(pollMs);
+  }
+  throw new ReconcileError(`connector ${name} was deleted but still reported after ${Math.round(timeoutMs / 1000)} s`, name);
+}
+
+export async function reconcile(desired: DesiredConnectors, client: ConnectClient, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
+  const log = opts.log ?? (() => {});
+  const wait = { timeoutMs: opts.runningTimeoutMs ?? 180_000, settleMs: opts.settleMs ?? 3000, pollMs: opts.pollMs ?? 1000 };
+  const result: ReconcileResult = { created: [], updated: [], unchanged: [], deleted: [], leftPaused: [], slotsDropped: [] };
+  const owner = desired.owner;
+
+  log(`waiting for Kafka Connect at ${client.url}`);
+  await client.waitUntilReady(opts.readiness);
+  const existing: Record<string, ConnectorOverview> = await client.listConnectors();
+
+  // Refuse before changing anything: never overwrite a connector someone else created.
+  for (const c of desired.connectors) {
+    const cur = existing[c.name];
+    if (cur && !isOwnedBy(cur.info.config, owner)) {
+      const by = cur.info.config[OWNER_KEY];
+      throw new ReconcileError(
+        `connector ${c.name} already exists in Kafka Connect but was not created by this deployment (${OWNER_KEY}=${by ?? "unset"}, expected ${owner}); rename ours or delete that one by hand`,
+        c.name,
+      );
+    }
+  }
+
+  for (const c of desired.connectors) {
+    const cur = existing[c.name];
+    if (cur && sameConfig(cur.info.config, c.config)) {
+      result.unchanged.push(c.name);
+      if (failureOf(cur.status)) {
+        // Same config but failed earlier (e.g. the database was down): one restart of what failed.
+        log(`${c.name}: unchanged but FAILED; restarting failed parts`);
+        await client.restart(c.name, { includeTasks: true, onlyFailed: true });
+      } else log(`${c.name}: unchanged`);
+    } else {
+      await client.putConfig(c.name, c.config);
+      (cur ? result.updated : result.created).push(c.name);
+      log(`${c.name}: ${cur ? "config updated" : "created"}`);
+    }
+  }
+
+  for (const c of desired.connectors) {
+    log(`${c.name}: waiting for connector and tasks to be RUNNING`);
+    const state = await waitUntilRunning(client, c.name, wait);
+    if (state === "RUNNING") log(`${c.name}: RUNNING`);
+    else {
+      result.leftPaused.push(c.name);
+      log(`${c.name}: ${state} by an operator; left ${state.toLowerCase()} (resume with: npm run connectors -- resume ${c.name})`);
+    }
+  }
+
+  const declared = new Set(desired.connectors.map((c) => c.name));
+  for (const [name, cur] of Object.entries(existing)) {
+    if (declared.has(name) || !isOwnedBy(cur.info.config, owner)) continue;
+    log(`${name}: no longer declared; deleting`);
+    await client.delete(name);
+    await waitUntilGone(client, name, wait.timeoutMs, wait.pollMs);
+    result.deleted.push(name);
+    log(`${name}: deleted`);
+    const cfg = cur.info.config;
+    if (cfg["connector.class"] === POSTGRES_CLASS && cfg[PG_DROP_SLOT_KEY] === "true") {
+      const slot = cfg["slot.name"] ?? "debezium";
+      if (opts.keepPostgresSlots) {
+        log(`${name}: keeping replication slot ${slot} as told; drop it when done: SELECT pg_drop_replication_slot('${slot}');`);
+        continue;
+      }
+      const drop = opts.dropPostgresSlot ?? (await import("./postgres-cleanup.js")).dropPostgresSlotAndPublication;
+      try {
+        const r = await drop(cfg);
+        result.slotsDropped.push(name);
+        log(`${name}: replication slot ${slot} ${r.slot}; publication ${cfg["publication.name"] ?? "dbz_publication"} ${r.publication}`);
+      } catch (err) {
+        throw new ReconcileError(
+          `${name}: deleted, but its replication slot ${slot} on ${cfg["database.hostname"]}:${cfg["database.port"]}/${cfg["database.dbname"]} could not be dropped (${(err as Error).message}). ` +
+            `The server keeps WAL for it until you run: SELECT pg_drop_replication_slot('${slot}');`,
+          name,
+        );
+      }
+    }
+  }
+  return result;
+}
