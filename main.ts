@@ -1,8 +1,20 @@
-import { App, TerraformStack } from "cdktf";
-import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
-import { Network } from "@cdktf/provider-docker/lib/network/index.js";
+import { App } from "cdktf";
+import { ConfigValidationError } from "./connector-configs/schemas/errors.js";
+import { loadPipelineInputs } from "./stacks/inputs.js";
+import { PipelineStack } from "./stacks/pipeline-stack.js";
+
+// Nothing is synthesized, so nothing is deployed, from an invalid config.
+let inputs;
+try {
+  inputs = await loadPipelineInputs();
+} catch (e) {
+  if (e instanceof ConfigValidationError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
+
 const app = new App();
-const s = new TerraformStack(app, "probe");
-new DockerProvider(s, "docker", {});
-new Network(s, "net", { name: "probe" });
+new PipelineStack(app, "meter-master", inputs);
 app.synth();

@@ -1,4 +1,4 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
 import { Network } from "@cdktf/provider-docker/lib/network/index.js";
@@ -10,16 +10,15 @@ import { KafkaConnect } from "./constructs/kafka-connect.js";
 import { envReferences, Secrets } from "./constructs/secrets.js";
 import { DemoApi, Registrar, SinkApp, SinkAppImage } from "./constructs/sink-app.js";
 
-export interface RenderedConnector {
-  readonly name: string;
-  readonly config: Record<string, string>;
-}
+import type { DesiredConnectors, RenderedConnector } from "../sink-app/src/connect/desired.js";
+
+export type { DesiredConnectors, RenderedConnector };
 
 export interface PipelineStackProps {
   /** The validated deployment config (connector-configs/deployment.ts). */
   readonly deployment: Deployment;
-  /** Rendered Kafka Connect configs of every enabled connector (sources and HTTP sinks). */
-  readonly connectors: ReadonlyArray<RenderedConnector>;
+  /** Rendered Kafka Connect configs of every enabled connector (sources and HTTP sinks), as the registrar applies them. */
+  readonly connectors: DesiredConnectors;
   /** The sink-app's validated runtime config and the secret environment variables it names. */
   readonly sinkApp: { readonly config: unknown; readonly secretEnv: string[]; readonly httpPort: number };
 }
@@ -31,12 +30,16 @@ export interface PipelineStackProps {
  * registrar, then the sink-app.
  */
 export class PipelineStack extends TerraformStack {
+  /** Every secret the stack declares, as sensitive variables. */
+  readonly secrets: Secrets;
+
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id);
     const d = props.deployment;
     new DockerProvider(this, "docker", {});
     const network = new Network(this, "network", { name: d.name, driver: "bridge" });
     const secrets = new Secrets(this, "secrets");
+    this.secrets = secrets;
 
     const base = { prefix: d.name, network: network.name, hostIp: d.hostIp, secrets, keepImageLocally: d.keepUpstreamImages, keepDataOnDestroy: d.keepDataOnDestroy };
     const databases: Container[] = [];
@@ -85,7 +88,7 @@ export class PipelineStack extends TerraformStack {
       bootstrapServers = d.kafka.bootstrapServers;
     }
 
-    const connectorSecretEnv = envReferences(props.connectors.map((c) => c.config));
+    const connectorSecretEnv = envReferences(props.connectors.connectors.map((c) => c.config));
     const connect = new KafkaConnect(this, "connect", {
       ...base,
       bootstrapServers,
@@ -139,6 +142,11 @@ export class PipelineStack extends TerraformStack {
       new TerraformOutput(this, "demo_api_url", { value: url(d.demoApi.hostPort, "/api"), description: "What the API endpoints received" });
     }
   }
+}
+
+/** Environment variable names of the secrets a deployment with these inputs needs (TF_VAR_<lowercase name>). */
+export function requiredSecrets(props: PipelineStackProps): string[] {
+  return new PipelineStack(new App(), "secrets-probe", props).secrets.names();
 }
 
 function limits(r: { memoryMb?: number; cpus?: number }) {

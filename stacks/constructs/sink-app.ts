@@ -1,6 +1,7 @@
 import { Container } from "@cdktf/provider-docker/lib/container/index.js";
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { Construct } from "constructs";
+import type { DesiredConnectors } from "../../sink-app/src/connect/desired.js";
 import { BuiltImage } from "./built-image.js";
 import { stackFile } from "./init-files.js";
 import { Secrets } from "./secrets.js";
@@ -31,8 +32,8 @@ export interface RegistrarProps {
   readonly network: string;
   readonly image: Image;
   readonly connectUrl: string;
-  /** Rendered Kafka Connect configs: what the registrar applies. */
-  readonly connectors: ReadonlyArray<{ name: string; config: Record<string, string> }>;
+  /** Rendered Kafka Connect configs and the owner id marking them: what the registrar applies. */
+  readonly connectors: DesiredConnectors;
   /** Secrets it needs, e.g. to drop the replication slot of a removed PostgreSQL connector. */
   readonly secretEnv: string[];
   readonly secrets: Secrets;

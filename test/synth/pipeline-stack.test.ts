@@ -141,9 +141,10 @@ describe("the default deployment", () => {
   });
 
   it("hands the registrar exactly the rendered connector configs", () => {
-    const connectors = JSON.parse(uploaded(container(json, "registrar"), "/etc/registrar/connectors.json"));
-    expect(connectors.map((c: any) => c.name)).toEqual(["postgres-meters", "mysql-meters"]);
-    expect(connectors[0]).toEqual(POSTGRES_CONNECTOR);
+    const desired = JSON.parse(uploaded(container(json, "registrar"), "/etc/registrar/connectors.json"));
+    expect(desired.owner).toBe("meter-master-cdc");
+    expect(desired.connectors.map((c: any) => c.name)).toEqual(["postgres-meters", "mysql-meters"]);
+    expect(desired.connectors[0]).toEqual(POSTGRES_CONNECTOR);
   });
 
   it("keeps every piece of state in a named volume that destroy removes", () => {

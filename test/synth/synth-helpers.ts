@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { DeploymentSchema, type DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { PipelineStack, type RenderedConnector } from "../../stacks/pipeline-stack.js";
+import { DEFAULT_OWNER, OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 
 /** A Debezium PostgreSQL connector as the registrar receives it: the password is a config-provider reference. */
 export const POSTGRES_CONNECTOR: RenderedConnector = {
@@ -15,6 +16,7 @@ export const POSTGRES_CONNECTOR: RenderedConnector = {
     "topic.prefix": "postgres",
     "table.include.list": "public.meters",
     "plugin.name": "pgoutput",
+    [OWNER_KEY]: DEFAULT_OWNER,
   },
 };
 
@@ -29,11 +31,12 @@ export const MYSQL_CONNECTOR: RenderedConnector = {
     "database.server.id": "5401",
     "topic.prefix": "mysql",
     "table.include.list": "meterdb.meter_registry",
+    [OWNER_KEY]: DEFAULT_OWNER,
   },
 };
 
 export interface Synthesized {
-  resource: Record<string, Record<string, any>>;
+  resource: Record<string, any>;
   variable?: Record<string, any>;
   output?: Record<string, any>;
   provider?: Record<string, any>;
@@ -47,7 +50,7 @@ export function synth(
   const app = Testing.app();
   const stack = new PipelineStack(app, "pipeline", {
     deployment: DeploymentSchema.parse(deployment),
-    connectors,
+    connectors: { owner: DEFAULT_OWNER, connectors },
     sinkApp: {
       config: { kafka: { brokers: ["kafka:9092"] }, meterMaster: { passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } },
       secretEnv: ["MSSQL_METER_MASTER_PASSWORD"],
