@@ -152,7 +152,10 @@ export class ConnectClient {
         });
       } catch (err) {
         const code = networkCode(err);
-        if (code === undefined) throw new ConnectError(`${what} failed: ${(err as Error).message}`, this.url, undefined, opts.connector);
+        if (code === undefined) {
+          const cause = (err as { cause?: { message?: string } }).cause?.message;
+          throw new ConnectError(`${what} failed: ${(err as Error).message}${cause ? ` (${cause})` : ""}`, this.url, undefined, opts.connector);
+        }
         if (Date.now() + delay > deadline) {
           throw new ConnectUnreachableError(
             `${what}: Kafka Connect is unreachable (${code}) after ${attempt} attempt(s) over ${Math.round(policy.totalMs / 1000)} s. Is it running, and is the URL right? (set --connect-url or CONNECT_URL)`,
