@@ -26,8 +26,9 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts"],
-          // One shared Kafka/Connect/database set; files run one after another.
-          fileParallelism: false,
+          // One shared Kafka/Connect/database set: files run one after another in one process.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 180_000,
           hookTimeout: 600_000,
         },
