@@ -1,0 +1,195 @@
+// Debezium change event envelopes (PostgreSQL, MySQL/MariaDB, SQL Server, Oracle) read from
+// Kafka records produced by the JsonConverter, with or without its {"schema","payload"} wrapper.
+
+import { decodeField, type ConnectField, type TypedValue } from "./logical-types.js";
+import { parseJsonExact } from "./json.js";
+import { isConnectorKind, sourcePosition, type ConnectorKind, type SourceBlock } from "./positions.js";
+
+export type DecodedRow = Record<string, TypedValue>;
+
+export interface RecordInput {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
+
+interface EventBase {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** decoded message key (the row's primary key), null when the record has none */
+  key: DecodedRow | null;
+}
+
+export interface ChangeEvent extends EventBase {
+  type: "change";
+  /** c = create, u = update, d = delete, r = snapshot read */
+  op: "c" | "u" | "d" | "r";
+  connector: ConnectorKind;
+  before: DecodedRow | null;
+  after: DecodedRow | null;
+  source: SourceBlock;
+  /** sortable commit-order position, see positions.ts */
+  position: string;
+  /** source.ts_ms: when the change was made in the database (snapshot: when it was read) */
+  sourceTsMs: number | null;
+  /** set for the delete/create pair Debezium emits when a primary key changes */
+  keyChange: "moved-away" | "moved-here" | null;
+  /** true when the record carried the Connect schema */
+  hasSchema: boolean;
+  /** the Debezium payload as received (schema wrapper removed), for raw delivery */
+  payload: Record<string, unknown>;
+}
+
+/** Null-value record that follows a delete, for log compaction. Carries no new information. */
+export interface TombstoneEvent extends EventBase {
+  type: "tombstone";
+}
+
+export interface TruncateEvent extends EventBase {
+  type: "truncate";
+  connector: ConnectorKind;
+  source: SourceBlock;
+  position: string;
+  sourceTsMs: number | null;
+  payload: Record<string, unknown>;
+}
+
+export type DecodedEvent = ChangeEvent | TombstoneEvent | TruncateEvent;
+
+export class DecodeError extends Error {
+  override readonly name = "DecodeError";
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** {"schema": {...}, "payload": ...} as written with schemas.enable=true */
+function unwrap(doc: unknown): { schema: ConnectField | null; payload: unknown } {
+  if (isObject(doc) && "payload" in doc && "schema" in doc && Object.keys(doc).length === 2) {
+    return { schema: isObject(doc.schema) ? (doc.schema as unknown as ConnectField) : null, payload: doc.payload };
+  }
+  return { schema: null, payload: doc };
+}
+
+function parseBuffer(buf: Buffer, what: string): unknown {
+  try {
+    return parseJsonExact(buf.toString("utf8"));
+  } catch (err) {
+    throw new DecodeError(`${what} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function fieldsByName(struct: ConnectField | undefined | null): Map<string, ConnectField> | null {
+  if (!struct?.fields) return null;
+  return new Map(struct.fields.filter((f) => f.field !== undefined).map((f) => [f.field!, f]));
+}
+
+function decodeRow(raw: unknown, fields: Map<string, ConnectField> | null, what: string): DecodedRow | null {
+  if (raw === null || raw === undefined) return null;
+  if (!isObject(raw)) throw new DecodeError(`${what} must be an object, got ${JSON.stringify(raw)}`);
+  const row: DecodedRow = {};
+  for (const [column, value] of Object.entries(raw)) {
+    try {
+      row[column] = decodeField(value, fields?.get(column));
+    } catch (err) {
+      throw new DecodeError(`${what}.${column}: ${(err as Error).message}`);
+    }
+  }
+  return row;
+}
+
+function decodeKey(key: Buffer | null): DecodedRow | null {
+  if (key === null || key.length === 0) return null;
+  let parsed: unknown;
+  try {
+    parsed = parseJsonExact(key.toString("utf8"));
+  } catch {
+    // a key written by StringConverter: keep the text as one column
+    return { key: { kind: "string", text: key.toString("utf8") } };
+  }
+  const { schema, payload } = unwrap(parsed);
+  if (payload === null) return null;
+  if (!isObject(payload)) {
+    // a key converted by StringConverter or a custom SMT: keep it as one column
+    return { key: decodeField(payload, undefined) };
+  }
+  return decodeRow(payload, fieldsByName(schema), "key");
+}
+
+function headerNames(headers: Array<[string, Buffer | null]>): Set<string> {
+  return new Set(headers.map(([name]) => name));
+}
+
+/**
+ * Decode a Debezium record. Throws DecodeError (the record goes to the dead letter topic) for
+ * anything that is not a Debezium row-change envelope.
+ */
+export function decodeRecord(record: RecordInput): DecodedEvent {
+  const base = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: decodeKey(record.key),
+  };
+  if (record.value === null || record.value.length === 0) return { ...base, type: "tombstone" };
+
+  const { schema, payload } = unwrap(parseBuffer(record.value, "record value"));
+  if (payload === null) return { ...base, type: "tombstone" };
+  if (!isObject(payload)) throw new DecodeError(`record value is not a Debezium envelope object`);
+
+  const op = payload.op;
+  if (op === undefined) {
+    const hint = "__op" in payload || "__deleted" in payload ? " (ExtractNewRecordState output? the sink needs the full envelope)" : "";
+    throw new DecodeError(`record value has no "op" field: not a Debezium change event envelope${hint}`);
+  }
+  const source = payload.source;
+  if (!isObject(source)) throw new DecodeError(`envelope has no "source" block`);
+  const connector = source.connector;
+  if (!isConnectorKind(connector)) throw new DecodeError(`unsupported source.connector ${JSON.stringify(connector)}`);
+
+  let position: string;
+  try {
+    position = sourcePosition(source);
+  } catch (err) {
+    throw new DecodeError(`cannot build source_position: ${(err as Error).message}`);
+  }
+  const tsMs = source.ts_ms;
+  const sourceTsMs = typeof tsMs === "number" ? tsMs : typeof tsMs === "bigint" ? Number(tsMs) : null;
+
+  if (op === "t") return { ...base, type: "truncate", connector, source, position, sourceTsMs, payload };
+  if (op !== "c" && op !== "u" && op !== "d" && op !== "r") {
+    throw new DecodeError(`unsupported op ${JSON.stringify(op)} (expected c, u, d, r or t)`);
+  }
+
+  const envelopeFields = fieldsByName(schema);
+  const rowFields = fieldsByName(envelopeFields?.get("after") ?? envelopeFields?.get("before"));
+  const before = decodeRow(payload.before, rowFields, "before");
+  const after = decodeRow(payload.after, rowFields, "after");
+  if ((op === "c" || op === "u" || op === "r") && after === null) throw new DecodeError(`op "${op}" without "after" row`);
+  if (op === "d" && before === null && base.key === null) {
+    throw new DecodeError(`op "d" with neither "before" row nor record key: the deleted row cannot be identified`);
+  }
+
+  const names = headerNames(record.headers);
+  const keyChange = names.has("__debezium.newkey") ? "moved-away" : names.has("__debezium.oldkey") ? "moved-here" : null;
+
+  return {
+    ...base,
+    type: "change",
+    op,
+    connector,
+    before,
+    after,
+    source,
+    position,
+    sourceTsMs,
+    keyChange,
+    hasSchema: schema !== null,
+    payload,
+  };
+}

@@ -1,0 +1,66 @@
+// The small Kafka surface the pipelines need. Adapters (kafka/platformatic.ts) implement it, so
+// the client library can be swapped without touching the pipelines.
+
+/** One consumed record, client-neutral. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** header name -> raw value, in record order (names may repeat) */
+  headers: Array<[string, Buffer | null]>;
+  /** broker/producer timestamp, epoch ms */
+  timestamp: bigint;
+}
+
+/** Records of one partition, in offset order. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+}
+
+export interface RecordToProduce {
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | string]>;
+}
+
+export interface BatchingOptions {
+  /** flush a batch once this many records are buffered */
+  maxEvents: number;
+  /** flush a non-empty batch after this long even if it is small */
+  maxWaitMs: number;
+}
+
+/**
+ * A consumer group member. `run` calls the handler once per partition batch (partitions in
+ * parallel, one partition strictly in order) and commits offset+1 of the batch's last record only
+ * after the handler resolved. A handler that rejects stops the consumer without committing.
+ */
+export interface BatchConsumer {
+  readonly groupId: string;
+  run(handler: (batch: PartitionBatch) => Promise<void>): Promise<void>;
+  /** Finish the in-flight batch, commit it, leave the group. */
+  stop(): Promise<void>;
+  /** true while joined and fetching */
+  isRunning(): boolean;
+  /** Records between the committed offset and the end of each assigned partition. */
+  lag(): Promise<Array<{ topic: string; partition: number; lag: bigint }>>;
+}
+
+export interface RecordProducer {
+  /** Resolves once every record is acknowledged by all in-sync replicas. */
+  send(records: RecordToProduce[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaClientFactory {
+  consumer(options: { groupId: string; topics: string[]; batching: BatchingOptions }): BatchConsumer;
+  producer(): RecordProducer;
+  /** Create topics that do not exist yet (dead letter topics). */
+  ensureTopics(topics: string[]): Promise<void>;
+  close(): Promise<void>;
+}

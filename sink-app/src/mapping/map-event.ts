@@ -1,0 +1,204 @@
+// Decoded Debezium event + the source's mapping -> the Meter Master change to apply. Pure.
+
+import type { DecodedEvent, DecodedRow } from "../decode/envelope.js";
+import type { TypedValue } from "../decode/logical-types.js";
+import { isoFromEpochMs } from "../decode/time.js";
+import type { MeterMasterChange, MeterMasterRow } from "../meter-master/row.js";
+import { convertAttribute, toDate, toMeterDecimal, toText, toTimestampTz, type ReadHints } from "./conversions.js";
+import { MAPPED_COLUMNS, type ColumnRule, type ColumnRuleObject, type MappedColumn, type SourceMapping } from "./schema.js";
+
+export class MapError extends Error {
+  override readonly name = "MapError";
+}
+
+/** A source's mapping together with the source system name it writes under. */
+export type NamedSourceMapping = SourceMapping & { sourceSystem: string };
+
+const NULL: TypedValue = { kind: "null" };
+
+function normalizeRule(rule: ColumnRule): ColumnRuleObject | { const: string | null } {
+  if (typeof rule === "string") {
+    return { from: rule, trim: false, unmappedValue: "error", ifNull: null, timezone: "UTC" };
+  }
+  return rule;
+}
+
+/** Source columns a mapping reads, so the rest can go to attributes. */
+export function mappedSourceColumns(mapping: SourceMapping): Set<string> {
+  const used = new Set(mapping.key);
+  for (const rule of Object.values(mapping.columns)) {
+    if (rule === undefined) continue;
+    const r = normalizeRule(rule);
+    if ("from" in r) used.add(r.from);
+  }
+  return used;
+}
+
+function tableMatches(mappingTable: string, source: Record<string, unknown>): boolean {
+  const parts = [source.db, source.schema, source.table].map((p) => (typeof p === "string" && p !== "" ? p : undefined));
+  const [db, schema, table] = parts;
+  if (table === undefined) return false;
+  const candidates = [
+    [db, schema, table],
+    [schema, table],
+    [db, table],
+    [table],
+  ]
+    .filter((c) => c.every((p) => p !== undefined))
+    .map((c) => c.join(".").toLowerCase());
+  return candidates.includes(mappingTable.toLowerCase());
+}
+
+function describeSourceTable(source: Record<string, unknown>): string {
+  return [source.db, source.schema, source.table].filter((p) => typeof p === "string" && p !== "").join(".");
+}
+
+function textValue(rule: ColumnRuleObject, v: TypedValue): string | null {
+  let text = toText(v);
+  if (text === null) return rule.ifNull;
+  if (rule.trim) text = text.trim();
+  if (rule.case === "upper") text = text.toUpperCase();
+  if (rule.case === "lower") text = text.toLowerCase();
+  if (rule.values !== undefined) {
+    if (Object.hasOwn(rule.values, text)) return rule.values[text] ?? null;
+    if (rule.unmappedValue === "null") return null;
+    if (rule.unmappedValue === "error") {
+      throw new Error(`value ${JSON.stringify(text)} has no entry in the value map (${Object.keys(rule.values).join(", ")})`);
+    }
+  }
+  return text;
+}
+
+function mapColumn(column: MappedColumn, rule: ColumnRule, row: DecodedRow): string | null {
+  const r = normalizeRule(rule);
+  if ("const" in r) return r.const;
+  const v = row[r.from] ?? NULL;
+  const hints: ReadHints = { encoding: r.encoding, scale: r.scale, timezone: r.timezone };
+  if (v.kind === "null") return r.ifNull;
+  switch (MAPPED_COLUMNS[column]) {
+    case "text":
+      return textValue(r, v);
+    case "date":
+      return toDate(v, hints);
+    case "decimal":
+      return toMeterDecimal(v, hints);
+    case "timestamptz":
+      return toTimestampTz(v, hints);
+  }
+}
+
+function keyPart(v: TypedValue): string | number {
+  if (v.kind === "integer") return typeof v.value === "bigint" ? v.value.toString() : v.value;
+  if (v.kind === "raw" && typeof v.value === "number" && Number.isInteger(v.value)) return v.value;
+  const text = toText(v);
+  if (text === null) throw new Error("is null");
+  return text;
+}
+
+/** source_key: text of a single key column, or a JSON array of the parts for a composite key. */
+export function canonicalKey(keyColumns: string[], rows: Array<DecodedRow | null>): string {
+  const parts = keyColumns.map((column) => {
+    const row = rows.find((r) => r !== null && r[column] !== undefined && r[column].kind !== "null");
+    if (!row) throw new MapError(`key column "${column}" is missing or null in the event`);
+    try {
+      return keyPart(row[column]!);
+    } catch (err) {
+      throw new MapError(`key column "${column}" ${(err as Error).message}`);
+    }
+  });
+  return parts.length === 1 ? String(parts[0]) : JSON.stringify(parts);
+}
+
+function attributesOf(mapping: SourceMapping, row: DecodedRow): Record<string, unknown> {
+  const used = mappedSourceColumns(mapping);
+  const exclude = new Set(mapping.attributes.exclude);
+  const include = mapping.attributes.include;
+  const columns = include === "unmapped" ? Object.keys(row).filter((c) => !used.has(c)) : include;
+  const out: Record<string, unknown> = {};
+  for (const column of columns) {
+    if (exclude.has(column) || !(column in row)) continue;
+    const rule = mapping.attributes.convert[column];
+    try {
+      out[column] = convertAttribute(row[column]!, rule?.as ?? "auto", {
+        encoding: rule?.encoding,
+        scale: rule?.scale,
+        timezone: rule?.timezone ?? "UTC",
+      });
+    } catch (err) {
+      throw new MapError(`attribute "${column}": ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+function rowFrom(mapping: NamedSourceMapping, image: DecodedRow, sourceKey: string): Omit<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position"> {
+  const values = {} as Record<MappedColumn, string | null>;
+  for (const column of Object.keys(MAPPED_COLUMNS) as MappedColumn[]) {
+    const rule = mapping.columns[column];
+    if (rule === undefined) {
+      values[column] = null;
+      continue;
+    }
+    try {
+      values[column] = mapColumn(column, rule, image);
+    } catch (err) {
+      const from = typeof rule === "string" ? rule : "from" in rule ? rule.from : "const";
+      throw new MapError(`${column} (from ${from}): ${(err as Error).message}`);
+    }
+  }
+  return {
+    source_system: mapping.sourceSystem,
+    source_key: sourceKey,
+    ...values,
+    attributes: attributesOf(mapping, image),
+  };
+}
+
+/** True when the image has every source column the mapping reads (a full before-image). */
+function isCompleteImage(mapping: SourceMapping, image: DecodedRow): boolean {
+  for (const column of mappedSourceColumns(mapping)) if (!(column in image)) return false;
+  return true;
+}
+
+/**
+ * Map one decoded event. Returns a MapError (never throws it) when the event cannot become a
+ * Meter Master change; the caller sends the record to the dead letter topic.
+ */
+export function mapEvent(event: DecodedEvent, mapping: NamedSourceMapping): MeterMasterChange | MapError {
+  try {
+    return mapEventOrThrow(event, mapping);
+  } catch (err) {
+    if (err instanceof MapError) return err;
+    return new MapError((err as Error).message);
+  }
+}
+
+function mapEventOrThrow(event: DecodedEvent, mapping: NamedSourceMapping): MeterMasterChange {
+  if (event.type === "tombstone") return { kind: "skip", reason: "tombstone (the delete event before it was applied)" };
+  if (!tableMatches(mapping.table, event.source)) {
+    throw new MapError(
+      `event is for table ${describeSourceTable(event.source)} but the ${mapping.sourceSystem} mapping is for ${mapping.table}`,
+    );
+  }
+  const sourceTs = event.sourceTsMs === null ? null : isoFromEpochMs(event.sourceTsMs);
+  if (event.type === "truncate") {
+    return { kind: "truncate", sourceSystem: mapping.sourceSystem, position: event.position, sourceTs };
+  }
+
+  const meta = { source_op: event.op, source_ts: sourceTs, source_position: event.position };
+  if (event.op === "d") {
+    const sourceKey = canonicalKey(mapping.key, [event.before, event.key]);
+    if (event.before !== null && isCompleteImage(mapping, event.before)) {
+      return { kind: "delete", hasValues: true, row: { ...rowFrom(mapping, event.before, sourceKey), is_deleted: true, ...meta } };
+    }
+    const empty = Object.fromEntries(Object.keys(MAPPED_COLUMNS).map((c) => [c, null])) as Record<MappedColumn, null>;
+    return {
+      kind: "delete",
+      hasValues: false,
+      row: { source_system: mapping.sourceSystem, source_key: sourceKey, ...empty, attributes: {}, is_deleted: true, ...meta },
+    };
+  }
+  const after = event.after!;
+  const sourceKey = canonicalKey(mapping.key, [after, event.key]);
+  return { kind: "upsert", row: { ...rowFrom(mapping, after, sourceKey), is_deleted: false, ...meta } };
+}
