@@ -79,6 +79,8 @@ export async function loadConnectorFile(file: string): Promise<FileResult> {
   }
   const kind = fileKindOf(abs, value);
   if (kind === "http-sink") {
+    // In http-sinks/ the kind is implied (defineHttpSink adds it; a plain object may omit it).
+    if (typeof value === "object" && value !== null && !("kind" in value)) value = { ...value, kind: "http-sink" };
     const r = httpSinkSchema.safeParse(value, { reportInput: true });
     if (!r.success) return { ok: false, issues: configIssuesFromZod(shown, r.error, value) };
     return { ok: true, kind, loaded: { file: abs, displayFile: shown, config: r.data } };
