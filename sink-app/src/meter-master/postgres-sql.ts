@@ -1,0 +1,197 @@
+// PostgreSQL statements for Meter Master. Pure: each returns SQL text plus parameter values.
+// A whole step's rows travel as ONE jsonb parameter expanded by jsonb_to_recordset, so a batch
+// is one statement per step, and no value is ever spliced into the SQL text.
+//
+// Guard: a row changes only when the incoming source_position is strictly greater than the
+// stored one, so replaying an event (same position) or an older one changes nothing at all.
+// source_position is declared COLLATE "C": byte order, which is the order positions are built for.
+
+import { pgName, tombstoneTable, TEXT_LIMITS, type TableRef } from "./identifiers.js";
+import type { WriteStep } from "./plan.js";
+import type { MeterMasterRow } from "./row.js";
+
+export interface PgStatement {
+  text: string;
+  values: unknown[];
+}
+
+export function pgCreateTable(ref: TableRef): string[] {
+  const t = pgName(ref);
+  const d = pgName(tombstoneTable(ref));
+  return [
+    `CREATE SCHEMA IF NOT EXISTS "${ref.schema}"`,
+    `CREATE TABLE IF NOT EXISTS ${t} (
+  source_system    varchar(${TEXT_LIMITS.source_system}) NOT NULL,
+  source_key       varchar(${TEXT_LIMITS.source_key}) NOT NULL,
+  meter_id         varchar(${TEXT_LIMITS.meter_id}),
+  meter_type       varchar(${TEXT_LIMITS.meter_type}),
+  status           varchar(${TEXT_LIMITS.status}),
+  customer_ref     varchar(${TEXT_LIMITS.customer_ref}),
+  location         varchar(${TEXT_LIMITS.location}),
+  installed_at     date,
+  last_reading     numeric(18,4),
+  last_reading_at  timestamptz,
+  attributes       jsonb NOT NULL DEFAULT '{}'::jsonb,
+  is_deleted       boolean NOT NULL DEFAULT false,
+  source_op        char(1) NOT NULL,
+  source_ts        timestamptz,
+  source_position  varchar(128) COLLATE "C" NOT NULL,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (source_system, source_key)
+)`,
+    // hard deletes: the position of the delete, so an older replayed event cannot bring the row back
+    `CREATE TABLE IF NOT EXISTS ${d} (
+  source_system    varchar(${TEXT_LIMITS.source_system}) NOT NULL,
+  source_key       varchar(${TEXT_LIMITS.source_key}) NOT NULL,
+  source_op        char(1) NOT NULL,
+  source_ts        timestamptz,
+  source_position  varchar(128) COLLATE "C" NOT NULL,
+  deleted_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (source_system, source_key)
+)`,
+  ];
+}
+
+const ROW_RECORD = `source_system text, source_key text, meter_id text, meter_type text, status text,
+    customer_ref text, location text, installed_at date, last_reading numeric(18,4), last_reading_at timestamptz,
+    attributes jsonb, is_deleted boolean, source_op text, source_ts timestamptz, source_position text`;
+const KEY_RECORD = `source_system text, source_key text, source_op text, source_ts timestamptz, source_position text`;
+const DATA_COLUMNS = [
+  "meter_id",
+  "meter_type",
+  "status",
+  "customer_ref",
+  "location",
+  "installed_at",
+  "last_reading",
+  "last_reading_at",
+  "attributes",
+  "is_deleted",
+  "source_op",
+  "source_ts",
+  "source_position",
+] as const;
+
+function rowsParam(rows: MeterMasterRow[]): string {
+  return JSON.stringify(rows);
+}
+
+function keysParam(rows: MeterMasterRow[]): string {
+  return JSON.stringify(
+    rows.map((r) => ({ source_system: r.source_system, source_key: r.source_key, source_op: r.source_op, source_ts: r.source_ts, source_position: r.source_position })),
+  );
+}
+
+export function pgUpsert(ref: TableRef, rows: MeterMasterRow[], guardTombstones: boolean): PgStatement {
+  const t = pgName(ref);
+  const guard = guardTombstones
+    ? `
+WHERE NOT EXISTS (
+  SELECT 1 FROM ${pgName(tombstoneTable(ref))} AS d
+  WHERE d.source_system = r.source_system AND d.source_key = r.source_key
+    AND d.source_position >= r.source_position COLLATE "C")`
+    : "";
+  const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
+SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => `r.${c}`).join(", ")}, now()
+FROM jsonb_to_recordset($1::jsonb) AS r(${ROW_RECORD})${guard}
+ON CONFLICT (source_system, source_key) DO UPDATE SET
+  ${DATA_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(",\n  ")},
+  updated_at = EXCLUDED.updated_at
+WHERE t.source_position < EXCLUDED.source_position`;
+  return { text, values: [rowsParam(rows)] };
+}
+
+export function pgMarkDeleted(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
+  const t = pgName(ref);
+  const text = `INSERT INTO ${t} AS t (source_system, source_key, attributes, is_deleted, source_op, source_ts, source_position, updated_at)
+SELECT r.source_system, r.source_key, '{}'::jsonb, true, r.source_op, r.source_ts, r.source_position, now()
+FROM jsonb_to_recordset($1::jsonb) AS r(${KEY_RECORD})
+ON CONFLICT (source_system, source_key) DO UPDATE SET
+  is_deleted = true,
+  source_op = EXCLUDED.source_op,
+  source_ts = EXCLUDED.source_ts,
+  source_position = EXCLUDED.source_position,
+  updated_at = EXCLUDED.updated_at
+WHERE t.source_position < EXCLUDED.source_position`;
+  return { text, values: [keysParam(rows)] };
+}
+
+export function pgHardDelete(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
+  const t = pgName(ref);
+  const d = pgName(tombstoneTable(ref));
+  // Data-modifying CTEs share one snapshot: the NOT EXISTS below sees the rows as they were
+  // before the DELETE, so a delete older than the stored row leaves no tombstone either.
+  const text = `WITH r AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${KEY_RECORD})
+), removed AS (
+  DELETE FROM ${t} AS t USING r
+  WHERE t.source_system = r.source_system AND t.source_key = r.source_key
+    AND t.source_position < r.source_position COLLATE "C"
+  RETURNING t.source_key
+)
+INSERT INTO ${d} AS d (source_system, source_key, source_op, source_ts, source_position, deleted_at)
+SELECT r.source_system, r.source_key, r.source_op, r.source_ts, r.source_position, now()
+FROM r
+WHERE NOT EXISTS (
+  SELECT 1 FROM ${t} AS t
+  WHERE t.source_system = r.source_system AND t.source_key = r.source_key
+    AND t.source_position >= r.source_position COLLATE "C")
+ON CONFLICT (source_system, source_key) DO UPDATE SET
+  source_op = EXCLUDED.source_op,
+  source_ts = EXCLUDED.source_ts,
+  source_position = EXCLUDED.source_position,
+  deleted_at = EXCLUDED.deleted_at
+WHERE d.source_position < EXCLUDED.source_position`;
+  return { text, values: [keysParam(rows)] };
+}
+
+export function pgClearTombstones(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
+  const text = `DELETE FROM ${pgName(tombstoneTable(ref))} AS d
+USING jsonb_to_recordset($1::jsonb) AS r(${KEY_RECORD})
+WHERE d.source_system = r.source_system AND d.source_key = r.source_key
+  AND d.source_position < r.source_position COLLATE "C"`;
+  return { text, values: [keysParam(rows)] };
+}
+
+export function pgTruncate(ref: TableRef, step: Extract<WriteStep, { kind: "truncate" }>): PgStatement {
+  const t = pgName(ref);
+  const values = [step.sourceSystem, step.position, step.sourceTs];
+  if (step.mode === "soft") {
+    return {
+      text: `UPDATE ${t}
+SET is_deleted = true, source_op = 't', source_ts = $3::timestamptz, source_position = $2::text, updated_at = now()
+WHERE source_system = $1::text AND source_position < $2::text COLLATE "C"`,
+      values,
+    };
+  }
+  return {
+    text: `WITH removed AS (
+  DELETE FROM ${t} WHERE source_system = $1::text AND source_position < $2::text COLLATE "C"
+  RETURNING source_system, source_key
+)
+INSERT INTO ${pgName(tombstoneTable(ref))} AS d (source_system, source_key, source_op, source_ts, source_position, deleted_at)
+SELECT source_system, source_key, 't', $3::timestamptz, $2::text, now() FROM removed
+ON CONFLICT (source_system, source_key) DO UPDATE SET
+  source_op = EXCLUDED.source_op,
+  source_ts = EXCLUDED.source_ts,
+  source_position = EXCLUDED.source_position,
+  deleted_at = EXCLUDED.deleted_at
+WHERE d.source_position < EXCLUDED.source_position`,
+    values,
+  };
+}
+
+export function pgStatementFor(ref: TableRef, step: WriteStep): PgStatement {
+  switch (step.kind) {
+    case "upsert":
+      return pgUpsert(ref, step.rows, step.guardTombstones);
+    case "mark-deleted":
+      return pgMarkDeleted(ref, step.rows);
+    case "hard-delete":
+      return pgHardDelete(ref, step.rows);
+    case "clear-tombstones":
+      return pgClearTombstones(ref, step.rows);
+    case "truncate":
+      return pgTruncate(ref, step);
+  }
+}

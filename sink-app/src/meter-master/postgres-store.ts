@@ -1,0 +1,75 @@
+// Executes the PostgreSQL statements with `pg`. The only module here that talks to PostgreSQL.
+
+import pg from "pg";
+import type { TableRef } from "./identifiers.js";
+import type { WriteStep } from "./plan.js";
+import { pgCreateTable, pgStatementFor } from "./postgres-sql.js";
+import type { MeterMasterStore } from "./store.js";
+
+export interface PostgresStoreOptions {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  table: TableRef;
+  ssl?: boolean;
+  /** connections; one per concurrently writing partition is plenty */
+  poolSize?: number;
+}
+
+export function createPostgresStore(options: PostgresStoreOptions): MeterMasterStore {
+  const pool = new pg.Pool({
+    host: options.host,
+    port: options.port,
+    database: options.database,
+    user: options.user,
+    password: options.password,
+    ssl: options.ssl ? { rejectUnauthorized: false } : undefined,
+    max: options.poolSize ?? 4,
+    connectionTimeoutMillis: 10_000,
+    application_name: "meter-master-sink",
+  });
+  // an idle client losing its connection must not crash the process; the next query reconnects
+  pool.on("error", () => undefined);
+
+  async function inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await work(client);
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    target: "postgres",
+    async ensureTable() {
+      await inTransaction(async (client) => {
+        // serialize concurrent creators (several sink-app replicas starting at once)
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`meter-master:${options.table.schema}.${options.table.table}`]);
+        for (const ddl of pgCreateTable(options.table)) await client.query(ddl);
+      });
+    },
+    async apply(steps: WriteStep[]) {
+      if (steps.length === 0) return;
+      await inTransaction(async (client) => {
+        for (const step of steps) {
+          const { text, values } = pgStatementFor(options.table, step);
+          await client.query(text, values);
+        }
+      });
+    },
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
