@@ -1,0 +1,182 @@
+// The sink-app's runtime configuration: the JSON file the container reads (path in SINK_APP_CONFIG).
+// The deployment renders it at synth time and validates it with this same schema.
+
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { EndpointConfigSchema } from "./delivery/http/index.js";
+import { MeterMasterMappingSchema, SOURCE_NAME } from "./mapping/schema.js";
+import { IDENTIFIER } from "./meter-master/identifiers.js";
+import { ConfigError, parseOrThrow } from "./validation.js";
+
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+/** A topic name in which "{source}" stands for the source name. */
+const TOPIC_TEMPLATE = /^[A-Za-z0-9._{}-]{1,249}$/;
+
+const identifier = (what: string) =>
+  z.string().regex(IDENTIFIER, `${what} must be a plain SQL identifier (letters, digits, _; at most 63)`);
+
+export const KafkaSettingsSchema = z
+  .object({
+    brokers: z.array(z.string().min(1)).min(1).describe("bootstrap brokers, host:port"),
+    clientId: z.string().min(1).default("meter-master-sink").describe("Kafka client id of every consumer and producer"),
+    groupIdPrefix: z
+      .string()
+      .default("")
+      .describe('prefix of the consumer group ids "meter-master.<source>" and "api.<source>" (one group per sink and source)'),
+    sessionTimeoutMs: z.number().int().min(6_000).max(300_000).default(30_000).describe("consumer group session timeout"),
+  })
+  .strict();
+
+export const MeterMasterTargetSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe("write the Meter Master table at all"),
+    kind: z.enum(["mssql", "postgres"]).default("mssql").describe("target database: SQL Server (default) or PostgreSQL"),
+    host: z.string().min(1).describe("database host"),
+    port: z.number().int().min(1).max(65_535).optional().describe("database port; default 1433 (mssql) or 5432 (postgres)"),
+    database: z.string().min(1).describe("database holding the Meter Master table"),
+    user: z.string().min(1).describe("login of the sink-app"),
+    passwordEnv: z
+      .string()
+      .regex(ENV_VAR_NAME, "must be an environment variable NAME (the password itself never goes in the config)")
+      .describe("name of the environment variable holding the password"),
+    schema: identifier("schema").optional().describe("schema of the table; default dbo (mssql) or public (postgres)"),
+    table: identifier("table").default("meter_master").describe("Meter Master table name (hard deletes also use <table>_tombstones)"),
+    encrypt: z.boolean().default(true).describe("mssql: encrypt the connection (TLS)"),
+    trustServerCertificate: z.boolean().default(false).describe("mssql: accept a self-signed server certificate"),
+    ssl: z.boolean().default(false).describe("postgres: connect with TLS"),
+    deleteMode: z
+      .enum(["soft", "hard"])
+      .default("soft")
+      .describe("soft: keep deleted rows with is_deleted = true; hard: remove them (their delete position is kept in <table>_tombstones)"),
+    createTable: z.boolean().default(true).describe("create the table at start if it does not exist"),
+  })
+  .strict();
+
+export const SourceSettingsSchema = z
+  .object({
+    name: z.string().regex(SOURCE_NAME, 'a source name is lowercase: a letter, then letters, digits, "_" or "-"').describe("source system name"),
+    topics: z
+      .array(z.string().regex(KAFKA_TOPIC, "not a valid Kafka topic name"))
+      .min(1)
+      .describe("Debezium change topics of this source, e.g. mysql.meterdb.meter_registry"),
+    endpoint: EndpointConfigSchema.optional().describe("HTTP API endpoint of this source; none = no API delivery"),
+  })
+  .strict();
+
+export const SinkAppConfigSchema = z
+  .object({
+    kafka: KafkaSettingsSchema,
+    meterMaster: MeterMasterTargetSchema,
+    mapping: MeterMasterMappingSchema.describe("per-source Meter Master mapping (connector-configs/meter-master.ts)"),
+    sources: z.array(SourceSettingsSchema).min(1).describe("the source systems to consume"),
+    batching: z
+      .object({
+        maxEvents: z.number().int().min(1).max(100_000).default(500).describe("most records handled per partition batch"),
+        maxWaitMs: z.number().int().min(1).max(60_000).default(500).describe("longest wait to fill a batch once a record arrived"),
+      })
+      .strict()
+      .prefault({}),
+    retry: z
+      .object({
+        initialDelayMs: z.number().int().min(10).default(500).describe("first wait after a failed batch write or delivery"),
+        maxDelayMs: z.number().int().min(100).default(30_000).describe("longest wait between attempts; a failing batch is retried until it succeeds"),
+      })
+      .strict()
+      .prefault({}),
+    deadLetter: z
+      .object({
+        meterMasterTopic: z
+          .string()
+          .regex(TOPIC_TEMPLATE, "not a valid Kafka topic name")
+          .default("meter-master.dlq")
+          .describe('dead letter topic of the Meter Master sink; "{source}" is replaced by the source name'),
+        apiTopic: z
+          .string()
+          .regex(TOPIC_TEMPLATE, "not a valid Kafka topic name")
+          .default("api.{source}.dlq")
+          .describe('dead letter topic of each API endpoint sink; "{source}" is replaced by the source name'),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        port: z.number().int().min(1).max(65_535).default(9464).describe("port of /healthz, /readyz and /metrics"),
+        host: z.string().default("0.0.0.0").describe("address to listen on"),
+      })
+      .strict()
+      .prefault({}),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("log level of the JSON logs"),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    const topicOwner = new Map<string, string>();
+    for (const [i, source] of cfg.sources.entries()) {
+      if (seen.has(source.name)) {
+        ctx.addIssue({ code: "custom", path: ["sources", i, "name"], message: `source "${source.name}" is listed twice` });
+      }
+      seen.add(source.name);
+      for (const [j, topic] of source.topics.entries()) {
+        const owner = topicOwner.get(topic);
+        if (owner !== undefined && owner !== source.name) {
+          ctx.addIssue({ code: "custom", path: ["sources", i, "topics", j], message: `topic ${topic} is already consumed for source "${owner}"` });
+        }
+        topicOwner.set(topic, source.name);
+      }
+      const needsMapping = cfg.meterMaster.enabled || (source.endpoint?.enabled === true && source.endpoint.payload === "meter-master-row");
+      if (needsMapping && !Object.hasOwn(cfg.mapping.sources, source.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["mapping", "sources"],
+          message: `no mapping for source "${source.name}" (mapped: ${Object.keys(cfg.mapping.sources).join(", ") || "none"})`,
+        });
+      }
+    }
+  });
+
+export type SinkAppConfig = z.output<typeof SinkAppConfigSchema>;
+export type SinkAppConfigInput = z.input<typeof SinkAppConfigSchema>;
+export type SourceSettings = SinkAppConfig["sources"][number];
+export type MeterMasterTarget = SinkAppConfig["meterMaster"];
+
+/** Validate a parsed config; throws ConfigError naming the file, each field path, what was expected and the value. */
+export function parseSinkAppConfig(json: unknown, file: string): SinkAppConfig {
+  return parseOrThrow(SinkAppConfigSchema, json, file);
+}
+
+export function loadSinkAppConfig(file: string): SinkAppConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseSinkAppConfig(json, file);
+}
+
+export function targetPort(target: MeterMasterTarget): number {
+  return target.port ?? (target.kind === "mssql" ? 1433 : 5432);
+}
+
+export function targetSchema(target: MeterMasterTarget): string {
+  return target.schema ?? (target.kind === "mssql" ? "dbo" : "public");
+}
+
+export function deadLetterTopic(template: string, source: string): string {
+  return template.replaceAll("{source}", source);
+}
+
+export function meterMasterGroupId(cfg: SinkAppConfig, source: string): string {
+  return `${cfg.kafka.groupIdPrefix}meter-master.${source}`;
+}
+
+export function apiGroupId(cfg: SinkAppConfig, source: string): string {
+  return `${cfg.kafka.groupIdPrefix}api.${source}`;
+}

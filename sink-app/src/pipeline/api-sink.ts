@@ -1,0 +1,91 @@
+// The API endpoint sink of one source: decode (and map), deliver the partition batch over HTTP,
+// dead-letter what cannot be decoded/mapped or what the endpoint rejects for good. The handler
+// resolves only once every record is delivered or dead-lettered.
+
+import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
+import { HttpDeliveryTransientError, idempotencyKeyFor, type DeliveryItem, type HttpDelivery, type RejectedItem } from "../delivery/http/index.js";
+import type { ConsumedRecord, PartitionBatch } from "../kafka/types.js";
+import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
+import { apiItemFor, type PayloadMode } from "./api-payload.js";
+import { SinkContext, type SinkDeps } from "./sink-common.js";
+
+export interface ApiSinkDeps extends SinkDeps {
+  delivery: HttpDelivery;
+  payload: PayloadMode;
+  mapping: NamedSourceMapping | undefined;
+}
+
+export function createApiHandler(deps: ApiSinkDeps): (batch: PartitionBatch) => Promise<void> {
+  const ctx = new SinkContext("api", deps);
+  const { metrics } = deps;
+  return async (batch) => {
+    const stopTimer = metrics.batchDuration.startTimer(ctx.labels);
+    metrics.eventsIn.inc(ctx.labels, batch.records.length);
+    // one item per distinct change; a change redelivered inside the batch is sent once
+    const items = new Map<string, DeliveryItem>();
+    const recordsByKey = new Map<string, ConsumedRecord[]>();
+    let skipped = 0;
+    for (const record of batch.records) {
+      let event: DecodedEvent;
+      try {
+        event = decodeRecord(record);
+      } catch (err) {
+        ctx.deadLetter(record, { kind: "decode", message: (err as Error).message });
+        continue;
+      }
+      let item;
+      try {
+        item = apiItemFor(event, deps.payload, deps.source, deps.mapping);
+      } catch (err) {
+        ctx.deadLetter(record, { kind: "map", message: err instanceof MapError ? err.message : String(err) });
+        continue;
+      }
+      if (item === null) {
+        skipped++;
+        continue;
+      }
+      const key = idempotencyKeyFor(item.identity);
+      if (!items.has(key)) items.set(key, { idempotencyKey: key, body: item.body });
+      recordsByKey.set(key, [...(recordsByKey.get(key) ?? []), record]);
+    }
+
+    let pending = [...items.values()];
+    const rejected: RejectedItem[] = [];
+    let delivered = 0;
+    await ctx.retry(
+      "delivering to the API endpoint",
+      async () => {
+        try {
+          const result = await deps.delivery.deliver(pending);
+          rejected.push(...result.rejected);
+          delivered += result.deliveredKeys.length;
+          skipped += result.skipped;
+          pending = [];
+        } catch (err) {
+          // keep only what is still undelivered for the next attempt
+          if (err instanceof HttpDeliveryTransientError) {
+            const left = new Set(err.pendingKeys);
+            delivered += err.deliveredKeys.length;
+            pending = pending.filter((i) => left.has(i.idempotencyKey));
+          }
+          throw err;
+        }
+      },
+      { topic: batch.topic, partition: batch.partition, firstOffset: batch.records[0]?.offset.toString(), items: items.size },
+    );
+    for (const r of rejected) {
+      for (const record of recordsByKey.get(r.idempotencyKey) ?? []) {
+        ctx.deadLetter(record, {
+          kind: "rejected",
+          message: `endpoint answered HTTP ${r.status}`,
+          httpStatus: r.status,
+          responseSnippet: r.responseSnippet,
+        });
+      }
+    }
+    await ctx.flushDeadLetters();
+    metrics.eventsOut.inc({ ...ctx.labels, outcome: "delivered" }, delivered);
+    if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
+    stopTimer();
+  };
+}

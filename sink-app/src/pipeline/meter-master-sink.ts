@@ -1,0 +1,59 @@
+// The Meter Master sink: decode, map, write one partition batch; dead-letter what cannot be
+// decoded or mapped. The handler resolves only when the batch is durably written.
+
+import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
+import type { PartitionBatch } from "../kafka/types.js";
+import { MapError, mapEvent, type NamedSourceMapping } from "../mapping/map-event.js";
+import { planWrite } from "../meter-master/plan.js";
+import type { DeleteMode, MeterMasterChange } from "../meter-master/row.js";
+import type { MeterMasterStore } from "../meter-master/store.js";
+import { SinkContext, type SinkDeps } from "./sink-common.js";
+
+export interface MeterMasterSinkDeps extends SinkDeps {
+  mapping: NamedSourceMapping;
+  store: MeterMasterStore;
+  deleteMode: DeleteMode;
+}
+
+export function createMeterMasterHandler(deps: MeterMasterSinkDeps): (batch: PartitionBatch) => Promise<void> {
+  const ctx = new SinkContext("meter-master", deps);
+  const { metrics } = deps;
+  return async (batch) => {
+    const stopTimer = metrics.batchDuration.startTimer(ctx.labels);
+    metrics.eventsIn.inc(ctx.labels, batch.records.length);
+    const changes: MeterMasterChange[] = [];
+    let skipped = 0;
+    for (const record of batch.records) {
+      let event: DecodedEvent;
+      try {
+        event = decodeRecord(record);
+      } catch (err) {
+        ctx.deadLetter(record, { kind: "decode", message: (err as Error).message });
+        continue;
+      }
+      const change = mapEvent(event, deps.mapping);
+      if (change instanceof MapError) {
+        ctx.deadLetter(record, { kind: "map", message: change.message });
+      } else if (change.kind === "skip") {
+        skipped++;
+      } else {
+        changes.push(change);
+      }
+    }
+    const steps = planWrite(changes, deps.deleteMode);
+    await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), {
+      topic: batch.topic,
+      partition: batch.partition,
+      firstOffset: batch.records[0]?.offset.toString(),
+      records: batch.records.length,
+    });
+    await ctx.flushDeadLetters();
+    metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
+    if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
+    stopTimer();
+    deps.logger.debug(
+      { sink: "meter-master", source: deps.source, topic: batch.topic, partition: batch.partition, records: batch.records.length, written: changes.length, statements: steps.length },
+      "batch written",
+    );
+  };
+}
