@@ -1,0 +1,303 @@
+// The end-to-end pipeline on real servers: the demo source tables created by the stack's own
+// init SQL, the project's own connector config files rendered and applied by the registrar's
+// reconcile, the sink-app started through its container entry point (sink-app/src/main.ts), and
+// the demo API receiver. Only hosts, ports and credentials differ from a deployment.
+
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import mysql from "mysql2/promise";
+import pg from "pg";
+import { loadConnectorFile } from "../../connector-configs/load.js";
+import { renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
+import { sourceConnectorSchema, type SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
+import meterMasterMapping from "../../connector-configs/meter-master.js";
+import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
+import { freePort } from "../../scripts/test-env/ports.js";
+import { ConnectClient } from "../../sink-app/src/connect/client.js";
+import { reconcile } from "../../sink-app/src/connect/reconcile.js";
+import type { SinkAppConfigInput } from "../../sink-app/src/config.js";
+import { stackFile } from "../../stacks/constructs/init-files.js";
+
+const run = promisify(execFile);
+const REPO = resolve(import.meta.dirname, "../..");
+
+export const PG_SOURCE_DB = "meters";
+export const MYSQL_SOURCE_DB = "meterdb";
+export const METER_MASTER_DB = "meter_master_e2e";
+/** Owner marker of the connectors this file applies, so pruning never touches other tests' connectors. */
+export const E2E_OWNER = "meter-master-e2e";
+
+export async function pgClient(env: TestEnvironmentInfo, database: string): Promise<pg.Client> {
+  const c = new pg.Client({ host: env.postgres.host, port: env.postgres.port, user: env.postgres.user, password: env.postgres.password, database });
+  await c.connect();
+  return c;
+}
+
+export async function mysqlClient(env: TestEnvironmentInfo, database?: string): Promise<mysql.Connection> {
+  return mysql.createConnection({
+    host: env.mysql.host,
+    port: env.mysql.port,
+    user: env.mysql.rootUser,
+    password: env.mysql.rootPassword,
+    database,
+    multipleStatements: true,
+    dateStrings: true,
+    timezone: "Z",
+  });
+}
+
+/** The demo source databases, created by the init scripts the embedded containers run. */
+export async function createSourceDatabases(env: TestEnvironmentInfo): Promise<void> {
+  const admin = await pgClient(env, env.postgres.database);
+  try {
+    for (const db of [PG_SOURCE_DB, METER_MASTER_DB]) {
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${db}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const psql = (file: string, vars: Record<string, string> = {}) =>
+    run("psql", [
+      ...Object.entries(vars).flatMap(([k, v]) => ["-v", `${k}=${v}`]),
+      "-v", "ON_ERROR_STOP=1", "-q",
+      "-h", env.postgres.host, "-p", String(env.postgres.port), "-U", env.postgres.user, "-d", PG_SOURCE_DB,
+      "-f", stackFile(`init-sql/postgres/${file}`),
+    ], { env: { ...process.env, PGPASSWORD: env.postgres.password } });
+  await psql("01-meters.sql");
+  await psql("debezium-user.sql", { debezium_password: env.secrets.POSTGRES_DEBEZIUM_PASSWORD! });
+
+  const my = await mysqlClient(env);
+  try {
+    await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}; CREATE DATABASE ${MYSQL_SOURCE_DB} CHARACTER SET utf8mb4; USE ${MYSQL_SOURCE_DB}`);
+    await my.query(await readFile(stackFile("init-sql/mysql/01-meter-registry.sql"), "utf8"));
+  } finally {
+    await my.end();
+  }
+}
+
+/**
+ * connector-configs/sources/{postgres,mysql}.ts as users ship them, pointed at the test servers.
+ * MariaDB stands in for MySQL here, so the mysql source uses its `flavor: "mariadb"` switch.
+ */
+export async function projectSourceConfigs(env: TestEnvironmentInfo): Promise<SourceConnectorConfig[]> {
+  const out: SourceConnectorConfig[] = [];
+  for (const name of ["postgres", "mysql"]) {
+    const loaded = await loadConnectorFile(join(REPO, "connector-configs/sources", `${name}.ts`));
+    if (!loaded.ok || loaded.kind !== "source") throw new Error(`connector-configs/sources/${name}.ts does not load: ${JSON.stringify(loaded)}`);
+    const cfg = structuredClone(loaded.loaded.config) as Record<string, unknown> & { connection: Record<string, unknown> };
+    if (name === "postgres") {
+      cfg.connection = { ...cfg.connection, host: env.postgres.host, port: env.postgres.port };
+      // Shorter than the shipped 10 s, so the slot's progress shows within a test.
+      cfg.heartbeatIntervalMs = 1_000;
+    } else {
+      cfg.flavor = "mariadb";
+      cfg.connection = { ...cfg.connection, host: env.mysql.host, port: env.mysql.port, user: env.mysql.debeziumUser };
+      cfg.schemaHistory = { ...(cfg.schemaHistory as object), bootstrapServers: env.kafka.bootstrap };
+    }
+    out.push(sourceConnectorSchema.parse(cfg));
+  }
+  return out;
+}
+
+/** What the registrar container does at deploy time: render, PUT, wait for RUNNING. */
+export async function applyConnectors(env: TestEnvironmentInfo, configs: SourceConnectorConfig[]) {
+  const client = new ConnectClient({ url: env.connect.url, retry: { totalMs: 60_000 } });
+  return reconcile(renderDesiredConnectors(configs, { owner: E2E_OWNER }), client, { runningTimeoutMs: 120_000, settleMs: 2_000, keepPostgresSlots: true });
+}
+
+export async function removeConnectors(env: TestEnvironmentInfo): Promise<void> {
+  const client = new ConnectClient({ url: env.connect.url, retry: { totalMs: 30_000 } });
+  // Pruning everything this owner created, also drops the PostgreSQL slot.
+  await reconcile({ owner: E2E_OWNER, connectors: [] }, client, { runningTimeoutMs: 30_000 }).catch(() => undefined);
+  const admin = await pgClient(env, env.postgres.database);
+  try {
+    await admin.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'meter_master_postgres' AND NOT active").catch(() => undefined);
+  } finally {
+    await admin.end();
+  }
+}
+
+export function sinkAppConfig(env: TestEnvironmentInfo, configs: SourceConnectorConfig[], apiBaseUrl: string, httpPort: number): SinkAppConfigInput {
+  return {
+    // A killed member holds its partitions until the session times out: the shortest allowed.
+    kafka: { brokers: [env.kafka.bootstrap], clientId: "e2e-sink-app", groupIdPrefix: "e2e.", sessionTimeoutMs: 6_000 },
+    meterMaster: {
+      kind: "postgres",
+      host: env.postgres.host,
+      port: env.postgres.port,
+      database: METER_MASTER_DB,
+      user: env.postgres.user,
+      passwordEnv: "METER_MASTER_PASSWORD",
+    },
+    mapping: meterMasterMapping,
+    sources: configs.map((c) => ({
+      name: c.name,
+      topics: sourceTopics(c),
+      endpoint: { url: `${apiBaseUrl}/api/${c.name}`, timeoutMs: 2_000, retries: { maxAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 500 } },
+    })),
+    batching: { maxEvents: 500, maxWaitMs: 100 },
+    retry: { initialDelayMs: 200, maxDelayMs: 1_000 },
+    http: { host: "127.0.0.1", port: httpPort },
+    logLevel: "info",
+  };
+}
+
+/** The sink-app as its container runs it: the same entry point, config file and env variables. */
+export class SinkAppProcess {
+  child: ChildProcess | undefined;
+  log = "";
+  private constructor(
+    readonly dir: string,
+    readonly configFile: string,
+    readonly port: number,
+    private readonly password: string,
+  ) {}
+
+  static async create(config: (port: number) => SinkAppConfigInput, password: string): Promise<SinkAppProcess> {
+    const dir = await mkdtemp(join(tmpdir(), "mm-e2e-sink-"));
+    const port = await freePort();
+    const configFile = join(dir, "config.json");
+    await writeFile(configFile, JSON.stringify(config(port), null, 2));
+    return new SinkAppProcess(dir, configFile, port, password);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    // One process, as in the container (a tsx wrapper process would take the signals itself).
+    const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "sink-app/src/main.ts")], {
+      cwd: REPO,
+      env: { ...process.env, SINK_APP_CONFIG: this.configFile, METER_MASTER_PASSWORD: this.password },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    const append = (d: Buffer) => (this.log = (this.log + d.toString()).slice(-200_000));
+    child.stdout!.on("data", append);
+    child.stderr!.on("data", append);
+    await waitUntil("sink-app /readyz", async () => {
+      if (child.exitCode !== null) throw new Error(`sink-app exited with ${child.exitCode}:\n${this.log.slice(-4000)}`);
+      const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    }, 60_000);
+  }
+
+  /** SIGKILL: no graceful stop, no final commit. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill(signal);
+    return exited;
+  }
+
+  async metric(name: string, labels: Record<string, string>): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split("\n")) {
+      if (!line.startsWith(`${name}{`)) continue;
+      if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.split(" ").at(-1));
+    }
+    return sum;
+  }
+
+  async dispose(): Promise<void> {
+    await this.kill("SIGKILL");
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls until `probe` returns a value; fails after `timeoutMs` with the last reason. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+      last = "not yet";
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Meter Master columns compared with the sources, formatted by PostgreSQL itself. */
+export interface MeterMasterView {
+  source_key: string;
+  meter_id: string | null;
+  meter_type: string | null;
+  status: string | null;
+  customer_ref: string | null;
+  location: string | null;
+  installed_at: string | null;
+  last_reading: string | null;
+  last_reading_at: string | null;
+}
+
+const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export async function meterMasterRows(mm: pg.Client, source: string): Promise<{ live: MeterMasterView[]; deleted: string[] }> {
+  const res = await mm.query<MeterMasterView & { is_deleted: boolean }>(
+    `SELECT source_key, meter_id, meter_type, status, customer_ref, location, installed_at::text AS installed_at,
+            last_reading::text AS last_reading, ${ts("last_reading_at")} AS last_reading_at, is_deleted
+       FROM public.meter_master WHERE source_system = $1 ORDER BY source_key COLLATE "C"`,
+    [source],
+  ).catch((err: { code?: string }) => {
+    if (err.code === "42P01") return { rows: [] }; // table not created yet
+    throw err;
+  });
+  const live = res.rows.filter((r) => !r.is_deleted).map(({ is_deleted: _d, ...rest }) => rest);
+  return { live, deleted: res.rows.filter((r) => r.is_deleted).map((r) => r.source_key) };
+}
+
+/** What Meter Master must hold for the PostgreSQL source, per connector-configs/meter-master.ts, computed by SQL. */
+export async function expectedFromPostgres(src: pg.Client): Promise<MeterMasterView[]> {
+  const res = await src.query<MeterMasterView>(
+    `SELECT id::text AS source_key, btrim(serial_no) AS meter_id, upper(btrim(kind)) AS meter_type, lower(btrim(state)) AS status,
+            btrim(customer_id) AS customer_ref, address AS location, installed_on::text AS installed_at,
+            last_value::numeric(18,4)::text AS last_reading, ${ts("last_value_at")} AS last_reading_at
+       FROM public.meters ORDER BY id::text COLLATE "C"`,
+  );
+  return res.rows;
+}
+
+const MYSQL_STATUS: Record<string, string> = { "1": "active", "0": "inactive", "9": "removed" };
+
+/** To numeric(18,4) text without floating point: "55021.75" -> "55021.7500". */
+export function scale4(text: string | null): string | null {
+  if (text === null) return null;
+  const [int, frac = ""] = text.split(".");
+  return `${int}.${frac.padEnd(4, "0").slice(0, 4)}`;
+}
+
+/** The same for the MySQL (MariaDB) source. Keys are JSON arrays: the table's key is composite. */
+export async function expectedFromMysql(src: mysql.Connection): Promise<MeterMasterView[]> {
+  const [rows] = await src.query<mysql.RowDataPacket[]>(
+    `SELECT region_code, meter_no, meter_kind, CAST(status_code AS CHAR) AS status_code, account_no, site_address,
+            CAST(install_date AS CHAR) AS install_date, CAST(last_read_kwh AS CHAR) AS last_read_kwh,
+            DATE_FORMAT(last_read_time, '%Y-%m-%dT%H:%i:%s.%fZ') AS last_read_time
+       FROM ${MYSQL_SOURCE_DB}.meter_registry`,
+  );
+  return rows
+    .map((r) => ({
+      source_key: JSON.stringify([r.region_code, r.meter_no]),
+      meter_id: String(r.meter_no).trim(),
+      meter_type: String(r.meter_kind).toUpperCase(),
+      status: MYSQL_STATUS[String(r.status_code)] ?? null,
+      customer_ref: r.account_no === null ? null : String(r.account_no).trim(),
+      location: r.site_address as string | null,
+      installed_at: r.install_date as string | null,
+      last_reading: scale4(r.last_read_kwh as string | null),
+      // %f gives microseconds; Meter Master keeps milliseconds
+      last_reading_at: r.last_read_time === null ? null : String(r.last_read_time).replace(/(\.\d{3})\d{3}Z$/, "$1Z"),
+    }))
+    .sort((a, b) => (a.source_key < b.source_key ? -1 : a.source_key > b.source_key ? 1 : 0));
+}
