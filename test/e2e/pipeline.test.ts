@@ -194,7 +194,9 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
     await pgSource.query(`INSERT INTO public.meters (id, serial_no, kind, state) VALUES (6, 'WA-2026-000006', 'WATER', 'active')`);
     // Meter Master is not held back by the failing endpoint sink
     await pipelineSettled("postgres");
-    expect(await sink.metric("sink_retrying", { sink: "api", source: "postgres" })).toBe(1);
+    // ... while the endpoint sink of the same source holds its offsets and retries
+    await waitUntil("the API sink is retrying", async () => ((await sink.metric("sink_retrying", { sink: "api", source: "postgres" })) === 1 ? true : undefined), 15_000);
+    expect((await meterMasterRows(meterMaster, "postgres")).live.find((r) => r.source_key === "6")).toBeDefined();
 
     api = await startApi();
     const positions = await meterMasterPositions("postgres");

@@ -43,7 +43,8 @@ export interface ConfigInfos {
   name: string;
   error_count: number;
   groups: string[];
-  configs: { definition: Record<string, unknown>; value: ConfigValueInfo }[];
+  /** `value` is null for keys the plugin defines but did not evaluate (e.g. Oracle's XStream-only options under LogMiner). */
+  configs: { definition: Record<string, unknown>; value: ConfigValueInfo | null }[];
 }
 
 export interface PluginInfo {
@@ -256,5 +257,5 @@ export class ConnectClient {
 
 /** The config values that carry validation errors, as `key: message` lines. */
 export function validationErrors(infos: ConfigInfos): { key: string; errors: string[] }[] {
-  return infos.configs.filter((c) => c.value.errors.length > 0).map((c) => ({ key: c.value.name, errors: c.value.errors }));
+  return infos.configs.flatMap((c) => (c.value && c.value.errors.length > 0 ? [{ key: c.value.name, errors: c.value.errors }] : []));
 }
