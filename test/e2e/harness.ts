@@ -1,6 +1,6 @@
 // The end-to-end pipeline on real servers: the demo source tables created by the stack's own
 // init SQL, the project's own connector config files rendered and applied by the registrar's
-// reconcile, the sink-app started through its container entry point (sink-app/src/main.ts), and
+// reconcile, the sink-app compiled and started as its container runs it (sink-app/dist/main.js), and
 // the demo API receiver. Only hosts, ports and credentials differ from a deployment.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -170,8 +170,8 @@ export class SinkAppProcess {
   }
 
   async start(): Promise<void> {
-    // One process, as in the container (a tsx wrapper process would take the signals itself).
-    const child = spawn(process.execPath, ["--import", "tsx", join(REPO, "sink-app/src/main.ts")], {
+    // As the container runs it: `node sink-app/dist/main.js` (buildSinkApp compiled it).
+    const child = spawn(process.execPath, [join(REPO, "sink-app/dist/main.js")], {
       cwd: REPO,
       env: { ...process.env, SINK_APP_CONFIG: this.configFile, METER_MASTER_PASSWORD: this.password },
       stdio: ["ignore", "pipe", "pipe"],
@@ -210,6 +210,20 @@ export class SinkAppProcess {
     await this.kill("SIGKILL");
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Compiles the sink-app as its Dockerfile does, into sink-app/dist (git-ignored). */
+export async function buildSinkApp(): Promise<void> {
+  await run(join(REPO, "node_modules/.bin/tsc"), ["-p", join(REPO, "sink-app/tsconfig.json")], { cwd: REPO });
+}
+
+/** The container's HEALTHCHECK command; resolves to its exit code. */
+export function sinkAppHealthcheck(configFile: string): Promise<number> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(REPO, "sink-app/dist/healthcheck.js")], { env: { ...process.env, SINK_APP_CONFIG: configFile } }, (err) =>
+      done(err ? Number((err as { code?: number }).code ?? 1) : 0),
+    );
+  });
 }
 
 /** Polls until `probe` returns a value; fails after `timeoutMs` with the last reason. */

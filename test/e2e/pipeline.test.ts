@@ -14,6 +14,7 @@ import type { RecordedEvent } from "../../sink-app/src/demo-api/recorder.js";
 import { testEnv } from "../support/env.js";
 import {
   applyConnectors,
+  buildSinkApp,
   createSourceDatabases,
   expectedFromMysql,
   expectedFromPostgres,
@@ -27,6 +28,7 @@ import {
   removeConnectors,
   SinkAppProcess,
   sinkAppConfig,
+  sinkAppHealthcheck,
   waitUntil,
 } from "./harness.js";
 
@@ -76,7 +78,7 @@ async function pipelineSettled(source: "postgres" | "mysql") {
 
 beforeAll(async () => {
   env = testEnv();
-  await createSourceDatabases(env);
+  await Promise.all([buildSinkApp(), createSourceDatabases(env)]);
   pgSource = await pgClient(env, PG_SOURCE_DB);
   mySource = await mysqlClient(env, MYSQL_SOURCE_DB);
   meterMaster = await pgClient(env, METER_MASTER_DB);
@@ -104,6 +106,18 @@ afterAll(async () => {
 }, 120_000);
 
 describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master and the API endpoints", () => {
+  it("reports ready to the container's health check once every consumer has joined", async () => {
+    expect(await sinkAppHealthcheck(sink.configFile)).toBe(0);
+    const ready = (await (await fetch(`${sink.url}/readyz`)).json()) as { checks: Record<string, string> };
+    expect(Object.keys(ready.checks).sort()).toEqual([
+      "consumer api.mysql",
+      "consumer api.postgres",
+      "consumer meter-master.mysql",
+      "consumer meter-master.postgres",
+      "meter-master postgres",
+    ]);
+  });
+
   it("snapshots the existing rows of both sources into Meter Master with exact values", async () => {
     const pgRows = await pipelineSettled("postgres");
     expect(pgRows).toHaveLength(4);
