@@ -16,9 +16,11 @@ import { sourceConnectorSchema, type SourceConnectorConfig } from "../../connect
 import meterMasterMapping from "../../connector-configs/meter-master.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { freePort } from "../../scripts/test-env/ports.js";
+import { waitFor } from "../../scripts/test-env/wait.js";
 import { ConnectClient } from "../../sink-app/src/connect/client.js";
 import { reconcile } from "../../sink-app/src/connect/reconcile.js";
 import type { SinkAppConfigInput } from "../../sink-app/src/config.js";
+import type { MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
 import { stackFile } from "../../stacks/constructs/init-files.js";
 
 const run = promisify(execFile);
@@ -226,35 +228,16 @@ export function sinkAppHealthcheck(configFile: string): Promise<number> {
   });
 }
 
-/** Polls until `probe` returns a value; fails after `timeoutMs` with the last reason. */
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-      last = "not yet";
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs / 1000} s (last: ${last})`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+/** Polls until `probe` returns a value (the test environment's own wait, without a process). */
+export function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+  return waitFor(what, probe, { timeoutMs, intervalMs });
 }
 
 /** Meter Master columns compared with the sources, formatted by PostgreSQL itself. */
-export interface MeterMasterView {
-  source_key: string;
-  meter_id: string | null;
-  meter_type: string | null;
-  status: string | null;
-  customer_ref: string | null;
-  location: string | null;
-  installed_at: string | null;
-  last_reading: string | null;
-  last_reading_at: string | null;
-}
+export type MeterMasterView = Pick<
+  MeterMasterRow,
+  "source_key" | "meter_id" | "meter_type" | "status" | "customer_ref" | "location" | "installed_at" | "last_reading" | "last_reading_at"
+>;
 
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
+import { seededRandom } from "../../sink-app/src/demo-api/faults.js";
 import { planWrite } from "../../sink-app/src/meter-master/plan.js";
 import { createPostgresStore } from "../../sink-app/src/meter-master/postgres-store.js";
 import type { DeleteMode, MeterMasterChange, MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
@@ -11,17 +12,6 @@ import { testEnv } from "../support/env.js";
 
 const DB = "meter_master_store_it";
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** PostgreSQL LSN-style positions: fixed-width, so text order is commit order. */
 const position = (lsn: number) => `${String(lsn).padStart(20, "0")}/${String(lsn + 88).padStart(20, "0")}`;
@@ -32,7 +22,7 @@ const position = (lsn: number) => `${String(lsn).padStart(20, "0")}/${String(lsn
  * table truncate in the middle when `withTruncate`.
  */
 function history(seed: number, length: number, withTruncate: boolean, keyOnlyDeletes = true): MeterMasterChange[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const out: MeterMasterChange[] = [];
   const live = new Map<string, MeterMasterRow>();
   let lsn = 24_000_000;
@@ -133,10 +123,10 @@ describe.each(["soft", "hard"] as const)("Meter Master upserts on PostgreSQL, %s
     for (const seed of [1, 2, 3]) {
       const changes = history(seed, 400, true);
       const clean = await freshStore(`mm_clean_${mode}_${seed}`);
-      for (const b of batches(changes, prng(seed + 100))) await apply(clean, b, mode);
+      for (const b of batches(changes, seededRandom(seed + 100))) await apply(clean, b, mode);
 
       const replayed = await freshStore(`mm_replay_${mode}_${seed}`);
-      const rand = prng(seed + 200);
+      const rand = seededRandom(seed + 200);
       // consume up to a crash point, restart from an earlier committed offset, repeat
       let committed = 0;
       while (committed < changes.length) {
@@ -159,7 +149,7 @@ describe.each(["soft", "hard"] as const)("Meter Master upserts on PostgreSQL, %s
       await apply(clean, changes, mode);
 
       const shuffled = await freshStore(`mm_shuffled_${mode}_${seed}`);
-      const rand = prng(seed + 300);
+      const rand = seededRandom(seed + 300);
       const parts = batches(changes, rand, 25);
       for (let i = parts.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));

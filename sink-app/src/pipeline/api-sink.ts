@@ -2,7 +2,6 @@
 // dead-letter what cannot be decoded/mapped or what the endpoint rejects for good. The handler
 // resolves only once every record is delivered or dead-lettered.
 
-import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
 import { HttpDeliveryTransientError, idempotencyKeyFor, type DeliveryItem, type HttpDelivery, type RejectedItem } from "../delivery/http/index.js";
 import type { ConsumedRecord, PartitionBatch } from "../kafka/types.js";
 import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
@@ -26,13 +25,8 @@ export function createApiHandler(deps: ApiSinkDeps): (batch: PartitionBatch) => 
     const recordsByKey = new Map<string, ConsumedRecord[]>();
     let skipped = 0;
     for (const record of batch.records) {
-      let event: DecodedEvent;
-      try {
-        event = decodeRecord(record);
-      } catch (err) {
-        ctx.deadLetter(record, { kind: "decode", message: (err as Error).message });
-        continue;
-      }
+      const event = ctx.decode(record);
+      if (!event) continue;
       let item;
       try {
         item = apiItemFor(event, deps.payload, deps.source, deps.mapping);

@@ -1,7 +1,6 @@
 // The Meter Master sink: decode, map, write one partition batch; dead-letter what cannot be
 // decoded or mapped. The handler resolves only when the batch is durably written.
 
-import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
 import type { PartitionBatch } from "../kafka/types.js";
 import { MapError, mapEvent, type NamedSourceMapping } from "../mapping/map-event.js";
 import { planWrite } from "../meter-master/plan.js";
@@ -24,13 +23,8 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): (batch: Par
     const changes: MeterMasterChange[] = [];
     let skipped = 0;
     for (const record of batch.records) {
-      let event: DecodedEvent;
-      try {
-        event = decodeRecord(record);
-      } catch (err) {
-        ctx.deadLetter(record, { kind: "decode", message: (err as Error).message });
-        continue;
-      }
+      const event = ctx.decode(record);
+      if (!event) continue;
       const change = mapEvent(event, deps.mapping);
       if (change instanceof MapError) {
         ctx.deadLetter(record, { kind: "map", message: change.message });

@@ -1,5 +1,7 @@
 // What both sinks share: identity, dead letter handling, retries, metrics and logging.
 
+import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
+import type { DeliveryLogger } from "../delivery/http/types.js";
 import type { ConsumedRecord, RecordProducer, RecordToProduce } from "../kafka/types.js";
 import type { SinkMetrics } from "../observability/metrics.js";
 import { deadLetterRecord, type DeadLetterReason } from "./dead-letter.js";
@@ -8,12 +10,7 @@ import { retryUntilDone } from "./retry.js";
 export type SinkKind = "meter-master" | "api";
 
 /** pino's Logger satisfies this. */
-export interface Logger {
-  debug(obj: Record<string, unknown>, msg: string): void;
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-  error(obj: Record<string, unknown>, msg: string): void;
-}
+export type Logger = DeliveryLogger;
 
 export interface SinkDeps {
   source: string;
@@ -59,6 +56,16 @@ export class SinkContext {
     this.#dead.push(deadLetterRecord(this.deps.deadLetterTopic, record, full, (this.deps.now ?? (() => new Date()))()));
     this.#deadKinds.push(reason.kind);
     this.deps.metrics.failures.inc({ ...this.labels, kind: reason.kind });
+  }
+
+  /** The decoded event, or undefined after sending an undecodable record to the dead letter topic. */
+  decode(record: ConsumedRecord): DecodedEvent | undefined {
+    try {
+      return decodeRecord(record);
+    } catch (err) {
+      this.deadLetter(record, { kind: "decode", message: (err as Error).message });
+      return undefined;
+    }
   }
 
   /** Retry `work` until it succeeds (or shutdown aborts), counting and logging each failure. */
