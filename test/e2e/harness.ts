@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { loadConnectorFile } from "../../connector-configs/load.js";
@@ -211,6 +212,50 @@ export class SinkAppProcess {
   async dispose(): Promise<void> {
     await this.kill("SIGKILL");
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Every record of `topic` from the beginning, with headers as text. */
+export async function readTopic(env: TestEnvironmentInfo, topic: string, expectAtLeast: number): Promise<Array<{ value: string | null; headers: Record<string, string> }>> {
+  const kafka = new Kafka({ clientId: "e2e-reader", brokers: [env.kafka.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await waitUntil(`${expectAtLeast} record(s) on ${topic}`, async () => {
+      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+      const end = offsets.reduce((n, p) => n + Number(p.high), 0);
+      if (end < expectAtLeast) return undefined;
+      const consumer = kafka.consumer({ groupId: `e2e-reader-${Date.now()}` });
+      const out: Array<{ value: string | null; headers: Record<string, string> }> = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        await new Promise<void>((done) => {
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+              out.push({ value: message.value ? message.value.toString() : null, headers });
+              if (out.length >= end) done();
+            },
+          });
+        });
+      } finally {
+        await consumer.disconnect();
+      }
+      return out;
+    }, 30_000, 500);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function produceRaw(env: TestEnvironmentInfo, topic: string, key: string, value: string): Promise<void> {
+  const producer = new Kafka({ clientId: "e2e-poison", brokers: [env.kafka.bootstrap], logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: [{ key, value }] });
+  } finally {
+    await producer.disconnect();
   }
 }
 

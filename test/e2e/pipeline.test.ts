@@ -24,7 +24,9 @@ import {
   mysqlClient,
   PG_SOURCE_DB,
   pgClient,
+  produceRaw,
   projectSourceConfigs,
+  readTopic,
   removeConnectors,
   SinkAppProcess,
   sinkAppConfig,
@@ -252,6 +254,21 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
         return [...positions].every(([key, pos]) => last.get(key)?.source_position === pos) ? true : undefined;
       });
     }
+  });
+
+  it("sends an event it cannot decode to the dead letter topics with the reason, and goes on", async () => {
+    const topic = "postgres.public.meters";
+    await produceRaw(env, topic, JSON.stringify({ schema: null, payload: { id: 1 } }), "{not json: written by a broken producer");
+    await pgSource.query("UPDATE public.meters SET state = 'removed' WHERE id = 1");
+    await pipelineSettled("postgres");
+    for (const dlq of ["meter-master.dlq", "api.postgres.dlq"]) {
+      const records = await readTopic(env, dlq, 1);
+      expect(records).toHaveLength(1);
+      expect(records[0]!.value).toBe("{not json: written by a broken producer");
+      expect(records[0]!.headers).toMatchObject({ "x-dlq-error-kind": "decode", "x-dlq-source-topic": topic, "x-dlq-partition": "0" });
+      expect(records[0]!.headers["x-dlq-reason"]).toMatch(/JSON/i);
+    }
+    expect(await sink.metric("sink_dead_letter_total", { source: "postgres", kind: "decode" })).toBe(2);
   });
 
   it("stops gracefully on SIGTERM: in-flight batches are committed and the process exits 0", async () => {
