@@ -104,7 +104,10 @@ const ojdbc: MavenCoordinate = {
  */
 async function ensureDebeziumPlugin(cacheDir: string, name: DebeziumPluginName): Promise<string> {
   const pluginDir = join(cacheDir, "plugins", DEBEZIUM_VERSION, `debezium-connector-${name}`);
-  if (await exists(pluginDir)) return pluginDir;
+  if (await exists(pluginDir)) {
+    if (name === "oracle") await ensureOracleDriver(cacheDir, pluginDir);
+    return pluginDir;
+  }
   const coordinate = debeziumPlugin(name);
   const tarball = await downloadVerified(coordinate, join(cacheDir, "downloads", mavenFileName(coordinate)));
   const tmp = `${pluginDir}.part-${process.pid}`;
@@ -114,14 +117,21 @@ async function ensureDebeziumPlugin(cacheDir: string, name: DebeziumPluginName):
   // The tarball holds one top-level dir named like the plugin.
   const extracted = join(tmp, `debezium-connector-${name}`);
   if (!(await exists(extracted))) throw new Error(`${tarball} did not contain debezium-connector-${name}/`);
-  if (name === "oracle") {
-    const driver = await downloadVerified(ojdbc, join(cacheDir, "downloads", mavenFileName(ojdbc)));
-    await copyFile(driver, join(extracted, mavenFileName(ojdbc)));
-  }
+  if (name === "oracle") await ensureOracleDriver(cacheDir, extracted);
   await rename(extracted, pluginDir);
   await rm(tmp, { recursive: true, force: true });
   progress(`Debezium ${name} plugin ready in ${pluginDir}`);
   return pluginDir;
+}
+
+/** The pinned Oracle JDBC driver, and no other, in the Oracle plugin's folder (a bump replaces it). */
+async function ensureOracleDriver(cacheDir: string, pluginDir: string): Promise<void> {
+  const wanted = mavenFileName(ojdbc);
+  const present = (await readdir(pluginDir)).filter((f) => /^ojdbc\d+-.*\.jar$/.test(f));
+  if (present.length === 1 && present[0] === wanted) return;
+  const driver = await downloadVerified(ojdbc, join(cacheDir, "downloads", wanted));
+  for (const old of present) await rm(join(pluginDir, old));
+  await copyFile(driver, join(pluginDir, wanted));
 }
 
 /** Everything the Kafka and Connect processes need, fetched once and reused from the cache. */

@@ -4,8 +4,8 @@
 export const KAFKA_VERSION = "4.1.1";
 export const SCALA_BINARY_VERSION = "2.13";
 export const DEBEZIUM_VERSION = "3.5.0.Final";
-/** A 23.x Oracle JDBC driver on Maven Central; Debezium's Oracle plugin does not ship one. */
-export const OJDBC_VERSION = "23.9.0.25.07";
+/** The Oracle JDBC driver the Connect image adds (Debezium's Oracle plugin ships none); same version. */
+export const OJDBC_VERSION = "23.26.4.0.0";
 /** Log4j 2 with its SLF4J 1.x binding: Kafka 4.1 compiles against slf4j-api 1.7. */
 export const LOG4J_VERSION = "2.24.3";
 export const MAVEN_DEPENDENCY_PLUGIN_VERSION = "3.8.1";
