@@ -117,3 +117,76 @@ export async function cleanup(env: TestEnvironmentInfo, opts: { connectors?: str
     await admin.end();
   }
 }
+
+/** Repository root: processes run from here, as `npm run ...` does. */
+export const REPO_ROOT = new URL("../..", import.meta.url).pathname;
+
+/**
+ * How many times the worker has started a task of `connector` so far, read from the worker's
+ * own log (`Creating task <name>-<n>` is logged by org.apache.kafka.connect.runtime.Worker on
+ * every task start, including restarts and restarts after a config change).
+ */
+export async function taskStarts(env: TestEnvironmentInfo, connector: string): Promise<number> {
+  const log = readFileSync(`${env.logsDir}/connect.log`, "utf8");
+  const needle = `Creating task ${connector}-`;
+  let n = 0;
+  for (let i = log.indexOf(needle); i >= 0; i = log.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+/** Polls `probe` until it returns a defined value, or throws after `timeoutMs` naming `what` and the last value seen. */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Waits until the connector and every task (at least one) are in `state`; returns the status. */
+export async function waitForState(env: TestEnvironmentInfo, name: string, state: string, timeoutMs = 60_000) {
+  const client = connectClient(env, 5_000);
+  return pollUntil(`${name} to be ${state}`, async () => {
+    const s = await client.status(name);
+    return s.connector.state === state && s.tasks.length > 0 && s.tasks.every((t) => t.state === state) ? s : undefined;
+  }, timeoutMs);
+}
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `npx tsx <args>` from the repository root, as an operator would; kills it after `timeoutMs`. */
+export async function runTsx(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+  const { spawn } = await import("node:child_process");
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn("npx", ["tsx", ...args], { cwd: REPO_ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      // npm's own warnings about the machine's npmrc are not the program's output.
+      stderr = stderr.replace(/^npm warn .*\n?/gm, "");
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
