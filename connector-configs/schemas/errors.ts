@@ -94,9 +94,28 @@ export function configIssuesFromZod(file: string, error: z.ZodError, input?: unk
       continue;
     }
     const value = "input" in issue && issue.input !== undefined ? issue.input : valueAt(input, path);
-    issues.push({ file, path: dottedPath(path), value: displayValue(value, path), expected: issue.message });
+    issues.push({ file, path: dottedPath(path), value: displayValue(value, path), expected: expectation(issue) });
   }
   return issues;
+}
+
+const UNITS: Record<string, [string, string]> = { string: ["characters", "a text of"], array: ["items", "a list of"], set: ["items", "a set of"] };
+
+/**
+ * What was expected, in words that follow "expected": zod's own messages for ranges and types
+ * ("Too big: expected number to be <=65535") restate the problem; the line already shows the value.
+ */
+function expectation(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") return `${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
+  if (issue.code === "too_big" || issue.code === "too_small") {
+    const big = issue.code === "too_big";
+    const limit = big ? issue.maximum : issue.minimum;
+    const op = big ? (issue.inclusive === false ? "<" : "<=") : issue.inclusive === false ? ">" : ">=";
+    const unit = UNITS[issue.origin];
+    if (unit) return `${unit[1]} ${big ? "at most" : "at least"} ${String(limit)} ${Number(limit) === 1 ? unit[0].slice(0, -1) : unit[0]}`;
+    return `a ${issue.origin} ${op} ${String(limit)}`;
+  }
+  return issue.message;
 }
 
 /** One problem per line: `file: path: got <value>; expected <what>`. */
