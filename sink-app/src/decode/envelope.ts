@@ -2,7 +2,7 @@
 // Kafka records produced by the JsonConverter, with or without its {"schema","payload"} wrapper.
 
 import { decodeField, type ConnectField, type TypedValue } from "./logical-types.js";
-import { parseJsonExact } from "./json.js";
+import { parseConnectJson } from "./json.js";
 import { isConnectorKind, sourcePosition, type ConnectorKind, type SourceBlock } from "./positions.js";
 
 export type DecodedRow = Record<string, TypedValue>;
@@ -78,15 +78,23 @@ function unwrap(doc: unknown): { schema: ConnectField | null; payload: unknown }
 
 function parseBuffer(buf: Buffer, what: string): unknown {
   try {
-    return parseJsonExact(buf.toString("utf8"));
+    return parseConnectJson(buf.toString("utf8"));
   } catch (err) {
     throw new DecodeError(`${what} is not JSON: ${(err as Error).message}`);
   }
 }
 
+// Schemas are shared between records (parseConnectJson caches them), so their lookups are too.
+const fieldMaps = new WeakMap<ConnectField, Map<string, ConnectField>>();
+
 function fieldsByName(struct: ConnectField | undefined | null): Map<string, ConnectField> | null {
   if (!struct?.fields) return null;
-  return new Map(struct.fields.filter((f) => f.field !== undefined).map((f) => [f.field!, f]));
+  let map = fieldMaps.get(struct);
+  if (!map) {
+    map = new Map(struct.fields.filter((f) => f.field !== undefined).map((f) => [f.field!, f]));
+    fieldMaps.set(struct, map);
+  }
+  return map;
 }
 
 function decodeRow(raw: unknown, fields: Map<string, ConnectField> | null, what: string): DecodedRow | null {
@@ -107,7 +115,7 @@ function decodeKey(key: Buffer | null): DecodedRow | null {
   if (key === null || key.length === 0) return null;
   let parsed: unknown;
   try {
-    parsed = parseJsonExact(key.toString("utf8"));
+    parsed = parseConnectJson(key.toString("utf8"));
   } catch {
     // a key written by StringConverter: keep the text as one column
     return { key: { kind: "string", text: key.toString("utf8") } };
