@@ -72,8 +72,20 @@ export const SinkAppConfigSchema = z
     sources: z.array(SourceSettingsSchema).min(1).describe("the source systems to consume"),
     batching: z
       .object({
-        maxEvents: z.number().int().min(1).max(100_000).default(500).describe("most records handled per partition batch"),
-        maxWaitMs: z.number().int().min(1).max(60_000).default(500).describe("longest wait to fill a batch once a record arrived"),
+        maxEvents: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(1_000)
+          .describe("most records in one batch; under load, batches fill from what Kafka already delivered"),
+        maxWaitMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(60_000)
+          .default(10)
+          .describe("once a record arrived, how long to wait for more before handing the batch on: adds to latency when quiet"),
       })
       .strict()
       .prefault({}),

@@ -11,7 +11,7 @@ import {
   type SourceSettings,
 } from "./config.js";
 import { createHttpDelivery, type HttpDelivery } from "./delivery/http/index.js";
-import type { BatchConsumer, KafkaClientFactory, PartitionBatch } from "./kafka/types.js";
+import type { BatchConsumer, BatchHandler, KafkaClientFactory } from "./kafka/types.js";
 import type { NamedSourceMapping } from "./mapping/map-event.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
 import { createMetrics, type SinkMetrics } from "./observability/metrics.js";
@@ -51,7 +51,7 @@ interface SinkWorker {
   sink: "meter-master" | "api";
   source: string;
   consumer: BatchConsumer;
-  handler: (batch: PartitionBatch) => Promise<void>;
+  handler: BatchHandler;
   done: Promise<void>;
 }
 

@@ -142,7 +142,6 @@ export function sinkAppConfig(env: TestEnvironmentInfo, configs: SourceConnector
       topics: sourceTopics(c),
       endpoint: { url: `${apiBaseUrl}/api/${c.name}`, timeoutMs: 2_000, retries: { maxAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 500 } },
     })),
-    batching: { maxEvents: 500, maxWaitMs: 100 },
     retry: { initialDelayMs: 200, maxDelayMs: 1_000 },
     http: { host: "127.0.0.1", port: httpPort },
     logLevel: "info",

@@ -4,6 +4,7 @@
 import { Admin, Consumer, Producer, type Message } from "@platformatic/kafka";
 import type {
   BatchConsumer,
+  BatchHandler,
   BatchingOptions,
   ConsumedRecord,
   KafkaClientFactory,
@@ -53,14 +54,22 @@ function byPartition(messages: RawMessage[]): Array<{ batch: PartitionBatch; las
 }
 
 const STOP = Symbol("stop");
-const TIMEOUT = Symbol("timeout");
+const DONE = Symbol("done");
+
+/**
+ * Upper bound of one fetch response. Each response is decoded into messages at once and they stay
+ * referenced until handled: the client's default (50 MiB) held ~10,000 Debezium records of one
+ * partition in memory. A few batches' worth keeps the pipeline fed; Kafka still returns a record
+ * batch larger than this (KIP-74), so nothing stalls.
+ */
+const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+
+type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>["consume"]>>;
 
 class PlatformaticBatchConsumer implements BatchConsumer {
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
   #running = false;
-  #stopRequested = false;
-  #stopSignal!: Promise<typeof STOP>;
-  #resolveStop!: () => void;
+  readonly #stop = new AbortController();
   #done: Promise<void> = Promise.resolve();
 
   constructor(
@@ -68,9 +77,7 @@ class PlatformaticBatchConsumer implements BatchConsumer {
     readonly groupId: string,
     private readonly topics: string[],
     private readonly batching: BatchingOptions,
-  ) {
-    this.#stopSignal = new Promise((resolve) => (this.#resolveStop = () => resolve(STOP)));
-  }
+  ) {}
 
   isRunning(): boolean {
     return this.#running;
@@ -89,12 +96,67 @@ class PlatformaticBatchConsumer implements BatchConsumer {
     return out;
   }
 
-  run(handler: (batch: PartitionBatch) => Promise<void>): Promise<void> {
+  run(handler: BatchHandler): Promise<void> {
     this.#done = this.#loop(handler);
     return this.#done;
   }
 
-  async #loop(handler: (batch: PartitionBatch) => Promise<void>): Promise<void> {
+  /**
+   * Resolves when the stream has a message to read (or ended), STOP on stop(), false after
+   * `timeoutMs`. Every listener and timer is removed when it settles: waits happen once per
+   * batch for hours, and anything left behind would keep messages reachable.
+   */
+  #readable(stream: MessagesStream, timeoutMs?: number): Promise<boolean | typeof STOP> {
+    const signal = this.#stop.signal;
+    if (signal.aborted) return Promise.resolve(STOP);
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (result: boolean | typeof STOP, error?: unknown) => {
+        stream.off("readable", onReadable).off("end", onReadable).off("close", onReadable).off("error", onError);
+        signal.removeEventListener("abort", onStop);
+        clearTimeout(timer);
+        if (error !== undefined) reject(error);
+        else resolve(result);
+      };
+      const onReadable = () => settle(true);
+      const onError = (err: unknown) => settle(false, err);
+      const onStop = () => settle(STOP);
+      stream.once("readable", onReadable).once("end", onReadable).once("close", onReadable).once("error", onError);
+      signal.addEventListener("abort", onStop, { once: true });
+      if (timeoutMs !== undefined) timer = setTimeout(() => settle(false), timeoutMs);
+    });
+  }
+
+  /**
+   * The next batch: waits for a first message, takes what is already buffered (no await per
+   * message), then waits at most maxWaitMs for more while the batch is not full. Under load,
+   * batches fill from the buffer at once; when quiet, a change is handed on after maxWaitMs.
+   */
+  async #nextBatch(stream: MessagesStream): Promise<RawMessage[] | typeof STOP | typeof DONE> {
+    const { maxEvents, maxWaitMs } = this.batching;
+    const out: RawMessage[] = [];
+    const take = () => {
+      let m: RawMessage | null;
+      while (out.length < maxEvents && (m = stream.read() as RawMessage | null) !== null) out.push(m);
+    };
+    take();
+    while (out.length === 0) {
+      if (stream.readableEnded || stream.destroyed) return DONE;
+      if ((await this.#readable(stream)) === STOP) return STOP;
+      take();
+    }
+    const deadline = Date.now() + maxWaitMs;
+    while (out.length < maxEvents && !stream.readableEnded && !stream.destroyed) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      const woke = await this.#readable(stream, remaining);
+      if (woke !== true) break; // timeout, or stop: hand on what we have
+      take();
+    }
+    return out;
+  }
+
+  async #loop(handler: BatchHandler): Promise<void> {
     const consumer = new Consumer({
       clientId: this.options.clientId,
       groupId: this.groupId,
@@ -105,46 +167,38 @@ class PlatformaticBatchConsumer implements BatchConsumer {
       autocommit: false,
     });
     this.#consumer = consumer;
+    // The write (and commit) of the previous batch, which runs while the next one is prepared.
+    let writing: Promise<void> = Promise.resolve();
     try {
       const stream = await consumer.consume({
         topics: this.topics,
         mode: "committed",
         fallbackMode: "earliest",
         autocommit: false,
-        maxWaitTime: Math.min(this.batching.maxWaitMs, 1_000),
+        // how long the broker holds a fetch when there is nothing new; it answers as soon as there is
+        maxWaitTime: 500,
+        maxBytes: FETCH_MAX_BYTES,
+        maxBytesPerPartition: FETCH_MAX_BYTES,
         highWaterMark: Math.max(1_024, this.batching.maxEvents * 2),
       });
       this.#running = true;
-      const iterator = stream[Symbol.asyncIterator]();
-      let pending: Promise<IteratorResult<RawMessage>> | null = null;
-      const next = (): Promise<IteratorResult<RawMessage>> => (pending ??= iterator.next() as Promise<IteratorResult<RawMessage>>);
-
       try {
-        while (!this.#stopRequested) {
-          // wait (indefinitely, until stop) for the first record of a batch
-          const first = await Promise.race([next(), this.#stopSignal]);
-          if (first === STOP) break;
-          pending = null;
-          if (first.done) break;
-          const messages: RawMessage[] = [first.value];
-          const deadline = Date.now() + this.batching.maxWaitMs;
-          while (messages.length < this.batching.maxEvents) {
-            const remaining = deadline - Date.now();
-            if (remaining <= 0) break;
-            let timer: NodeJS.Timeout | undefined;
-            const timeout = new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), remaining)));
-            const got = await Promise.race([next(), timeout, this.#stopSignal]);
-            clearTimeout(timer);
-            if (got === TIMEOUT || got === STOP) break;
-            pending = null;
-            if (got.done) break;
-            messages.push(got.value);
-          }
-          // partitions in parallel, each strictly in order; commit only what was handled
+        while (!this.#stop.signal.aborted) {
+          const messages = await this.#nextBatch(stream);
+          if (messages === STOP || messages === DONE) break;
           const groups = byPartition(messages);
-          await Promise.all(groups.map((g) => handler(g.batch)));
-          await Promise.all(groups.map((g) => g.last.commit()));
+          // prepare now (partitions in parallel, each in order), while the previous batch is written
+          const writes = groups.map((g) => handler(g.batch));
+          await writing;
+          writing = (async () => {
+            await Promise.all(writes.map((write) => write()));
+            // commit only what was written
+            await Promise.all(groups.map((g) => g.last.commit()));
+          })();
+          // a failure is raised by the next `await writing`; never as an unhandled rejection
+          writing.catch(() => undefined);
         }
+        await writing;
       } finally {
         this.#running = false;
         await stream.close().catch(() => undefined);
@@ -157,8 +211,7 @@ class PlatformaticBatchConsumer implements BatchConsumer {
   }
 
   async stop(): Promise<void> {
-    this.#stopRequested = true;
-    this.#resolveStop();
+    this.#stop.abort();
     await this.#done.catch(() => undefined);
   }
 }

@@ -36,13 +36,21 @@ export interface BatchingOptions {
 }
 
 /**
- * A consumer group member. `run` calls the handler once per partition batch (partitions in
+ * Handles one partition batch in two steps. Called, it prepares the batch (decode, map: CPU
+ * work, synchronous) and returns the write (I/O). The consumer prepares the next batch while the
+ * previous one is being written, so CPU and database or HTTP round trips overlap; writes still
+ * run one at a time, in offset order.
+ */
+export type BatchHandler = (batch: PartitionBatch) => () => Promise<void>;
+
+/**
+ * A consumer group member. `run` hands every partition batch to the handler (partitions in
  * parallel, one partition strictly in order) and commits offset+1 of the batch's last record only
- * after the handler resolved. A handler that rejects stops the consumer without committing.
+ * after its write resolved. A write that rejects stops the consumer without committing.
  */
 export interface BatchConsumer {
   readonly groupId: string;
-  run(handler: (batch: PartitionBatch) => Promise<void>): Promise<void>;
+  run(handler: BatchHandler): Promise<void>;
   /** Finish the in-flight batch, commit it, leave the group. */
   stop(): Promise<void>;
   /** true while joined and fetching */

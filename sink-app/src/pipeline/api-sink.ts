@@ -3,10 +3,10 @@
 // resolves only once every record is delivered or dead-lettered.
 
 import { HttpDeliveryTransientError, idempotencyKeyFor, type DeliveryItem, type HttpDelivery, type RejectedItem } from "../delivery/http/index.js";
-import type { ConsumedRecord, PartitionBatch } from "../kafka/types.js";
+import type { BatchHandler, ConsumedRecord, PartitionBatch } from "../kafka/types.js";
 import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
 import { apiItemFor, type PayloadMode } from "./api-payload.js";
-import { SinkContext, type SinkDeps } from "./sink-common.js";
+import { SinkContext, type BatchDeadLetters, type SinkDeps } from "./sink-common.js";
 
 export interface ApiSinkDeps extends SinkDeps {
   delivery: HttpDelivery;
@@ -14,24 +14,25 @@ export interface ApiSinkDeps extends SinkDeps {
   mapping: NamedSourceMapping | undefined;
 }
 
-export function createApiHandler(deps: ApiSinkDeps): (batch: PartitionBatch) => Promise<void> {
+export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
   const ctx = new SinkContext("api", deps);
   const { metrics } = deps;
-  return async (batch) => {
+  return (batch) => {
     const stopTimer = metrics.batchDuration.startTimer(ctx.labels);
     metrics.eventsIn.inc(ctx.labels, batch.records.length);
     // one item per distinct change; a change redelivered inside the batch is sent once
     const items = new Map<string, DeliveryItem>();
     const recordsByKey = new Map<string, ConsumedRecord[]>();
     let skipped = 0;
+    const dead = ctx.deadLetters();
     for (const record of batch.records) {
-      const event = ctx.decode(record);
+      const event = dead.decode(record);
       if (!event) continue;
       let item;
       try {
         item = apiItemFor(event, deps.payload, deps.source, deps.mapping);
       } catch (err) {
-        ctx.deadLetter(record, { kind: "map", message: err instanceof MapError ? err.message : String(err) });
+        dead.add(record, { kind: "map", message: err instanceof MapError ? err.message : String(err) });
         continue;
       }
       if (item === null) {
@@ -43,6 +44,17 @@ export function createApiHandler(deps: ApiSinkDeps): (batch: PartitionBatch) => 
       recordsByKey.set(key, [...(recordsByKey.get(key) ?? []), record]);
     }
 
+    return () => deliverAll(batch, items, recordsByKey, dead, skipped, stopTimer);
+  };
+
+  async function deliverAll(
+    batch: PartitionBatch,
+    items: Map<string, DeliveryItem>,
+    recordsByKey: Map<string, ConsumedRecord[]>,
+    dead: BatchDeadLetters,
+    skipped: number,
+    stopTimer: () => void,
+  ): Promise<void> {
     let pending = [...items.values()];
     const rejected: RejectedItem[] = [];
     let delivered = 0;
@@ -69,7 +81,7 @@ export function createApiHandler(deps: ApiSinkDeps): (batch: PartitionBatch) => 
     );
     for (const r of rejected) {
       for (const record of recordsByKey.get(r.idempotencyKey) ?? []) {
-        ctx.deadLetter(record, {
+        dead.add(record, {
           kind: "rejected",
           message: `endpoint answered HTTP ${r.status}`,
           httpStatus: r.status,
@@ -77,9 +89,9 @@ export function createApiHandler(deps: ApiSinkDeps): (batch: PartitionBatch) => 
         });
       }
     }
-    await ctx.flushDeadLetters();
+    await dead.flush();
     metrics.eventsOut.inc({ ...ctx.labels, outcome: "delivered" }, delivered);
     if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
     stopTimer();
-  };
+  }
 }

@@ -1,7 +1,8 @@
 // The Meter Master sink: decode, map, write one partition batch; dead-letter what cannot be
-// decoded or mapped. The handler resolves only when the batch is durably written.
+// decoded or mapped. Preparing (decode, map, plan) is synchronous; the returned write resolves
+// only when the batch is durably written.
 
-import type { PartitionBatch } from "../kafka/types.js";
+import type { BatchHandler } from "../kafka/types.js";
 import { MapError, mapEvent, type NamedSourceMapping } from "../mapping/map-event.js";
 import { planWrite } from "../meter-master/plan.js";
 import type { DeleteMode, MeterMasterChange } from "../meter-master/row.js";
@@ -14,20 +15,21 @@ export interface MeterMasterSinkDeps extends SinkDeps {
   deleteMode: DeleteMode;
 }
 
-export function createMeterMasterHandler(deps: MeterMasterSinkDeps): (batch: PartitionBatch) => Promise<void> {
+export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandler {
   const ctx = new SinkContext("meter-master", deps);
   const { metrics } = deps;
-  return async (batch) => {
+  return (batch) => {
     const stopTimer = metrics.batchDuration.startTimer(ctx.labels);
     metrics.eventsIn.inc(ctx.labels, batch.records.length);
+    const dead = ctx.deadLetters();
     const changes: MeterMasterChange[] = [];
     let skipped = 0;
     for (const record of batch.records) {
-      const event = ctx.decode(record);
+      const event = dead.decode(record);
       if (!event) continue;
       const change = mapEvent(event, deps.mapping);
       if (change instanceof MapError) {
-        ctx.deadLetter(record, { kind: "map", message: change.message });
+        dead.add(record, { kind: "map", message: change.message });
       } else if (change.kind === "skip") {
         skipped++;
       } else {
@@ -35,19 +37,21 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): (batch: Par
       }
     }
     const steps = planWrite(changes, deps.deleteMode);
-    await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), {
-      topic: batch.topic,
-      partition: batch.partition,
-      firstOffset: batch.records[0]?.offset.toString(),
-      records: batch.records.length,
-    });
-    await ctx.flushDeadLetters();
-    metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
-    if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
-    stopTimer();
-    deps.logger.debug(
-      { sink: "meter-master", source: deps.source, topic: batch.topic, partition: batch.partition, records: batch.records.length, written: changes.length, statements: steps.length },
-      "batch written",
-    );
+    return async () => {
+      await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), {
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: batch.records[0]?.offset.toString(),
+        records: batch.records.length,
+      });
+      await dead.flush();
+      metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
+      if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
+      stopTimer();
+      deps.logger.debug(
+        { sink: "meter-master", source: deps.source, topic: batch.topic, partition: batch.partition, records: batch.records.length, written: changes.length, statements: steps.length },
+        "batch written",
+      );
+    };
   };
 }

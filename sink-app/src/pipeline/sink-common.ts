@@ -24,10 +24,59 @@ export interface SinkDeps {
   now?: () => Date;
 }
 
+/** Dead letters of one batch: produced (acks=all) before the batch's offsets are committed. */
+export class BatchDeadLetters {
+  readonly #records: RecordToProduce[] = [];
+  readonly #kinds: DeadLetterReason["kind"][] = [];
+
+  constructor(private readonly ctx: SinkContext) {}
+
+  add(record: ConsumedRecord, reason: Omit<DeadLetterReason, "sink">): void {
+    const { kind, deps, labels } = this.ctx;
+    deps.logger.warn(
+      {
+        sink: kind,
+        source: deps.source,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset.toString(),
+        reasonKind: reason.kind,
+        reason: reason.message,
+        httpStatus: reason.httpStatus,
+        deadLetterTopic: deps.deadLetterTopic,
+      },
+      "record sent to the dead letter topic",
+    );
+    const full = { ...reason, sink: `${kind}.${deps.source}` };
+    this.#records.push(deadLetterRecord(deps.deadLetterTopic, record, full, (deps.now ?? (() => new Date()))()));
+    this.#kinds.push(reason.kind);
+    deps.metrics.failures.inc({ ...labels, kind: reason.kind });
+  }
+
+  /** The decoded event, or undefined after dead-lettering an undecodable record. */
+  decode(record: ConsumedRecord): DecodedEvent | undefined {
+    try {
+      return decodeRecord(record);
+    } catch (err) {
+      this.add(record, { kind: "decode", message: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  /** Produce them, retrying until Kafka took them. */
+  async flush(): Promise<void> {
+    if (this.#records.length === 0) return;
+    const { deps, labels } = this.ctx;
+    await this.ctx.retry("producing to the dead letter topic", () => deps.producer.send(this.#records), { deadLetterTopic: deps.deadLetterTopic });
+    for (const kind of this.#kinds) {
+      deps.metrics.deadLettered.inc({ ...labels, kind });
+      deps.metrics.eventsOut.inc({ ...labels, outcome: "dead_lettered" });
+    }
+  }
+}
+
 export class SinkContext {
   readonly labels: { sink: SinkKind; source: string };
-  readonly #dead: RecordToProduce[] = [];
-  readonly #deadKinds: DeadLetterReason["kind"][] = [];
 
   constructor(
     readonly kind: SinkKind,
@@ -36,36 +85,9 @@ export class SinkContext {
     this.labels = { sink: kind, source: deps.source };
   }
 
-  /** Queue a record for the dead letter topic (sent before the batch's offsets are committed). */
-  deadLetter(record: ConsumedRecord, reason: Omit<DeadLetterReason, "sink">): void {
-    const full = { ...reason, sink: `${this.kind}.${this.deps.source}` };
-    this.deps.logger.warn(
-      {
-        sink: this.kind,
-        source: this.deps.source,
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset.toString(),
-        reasonKind: reason.kind,
-        reason: reason.message,
-        httpStatus: reason.httpStatus,
-        deadLetterTopic: this.deps.deadLetterTopic,
-      },
-      "record sent to the dead letter topic",
-    );
-    this.#dead.push(deadLetterRecord(this.deps.deadLetterTopic, record, full, (this.deps.now ?? (() => new Date()))()));
-    this.#deadKinds.push(reason.kind);
-    this.deps.metrics.failures.inc({ ...this.labels, kind: reason.kind });
-  }
-
-  /** The decoded event, or undefined after sending an undecodable record to the dead letter topic. */
-  decode(record: ConsumedRecord): DecodedEvent | undefined {
-    try {
-      return decodeRecord(record);
-    } catch (err) {
-      this.deadLetter(record, { kind: "decode", message: (err as Error).message });
-      return undefined;
-    }
+  /** Dead letters of a new batch. */
+  deadLetters(): BatchDeadLetters {
+    return new BatchDeadLetters(this);
   }
 
   /** Retry `work` until it succeeds (or shutdown aborts), counting and logging each failure. */
@@ -85,18 +107,6 @@ export class SinkContext {
       });
     } finally {
       this.deps.metrics.retrying.set(this.labels, 0);
-    }
-  }
-
-  /** Produce queued dead letters (acks=all), retrying until Kafka took them. */
-  async flushDeadLetters(): Promise<void> {
-    if (this.#dead.length === 0) return;
-    const records = this.#dead.splice(0);
-    const kinds = this.#deadKinds.splice(0);
-    await this.retry("producing to the dead letter topic", () => this.deps.producer.send(records), { deadLetterTopic: this.deps.deadLetterTopic });
-    for (const kind of kinds) {
-      this.deps.metrics.deadLettered.inc({ ...this.labels, kind });
-      this.deps.metrics.eventsOut.inc({ ...this.labels, outcome: "dead_lettered" });
     }
   }
 }
