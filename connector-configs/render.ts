@@ -102,6 +102,7 @@ function renderSourceCommon(p: Put, cfg: SourceConnectorConfig): void {
   p("heartbeatIntervalMs", cfg.heartbeatIntervalMs);
   p("signalDataCollection", cfg.signalDataCollection);
   p("decimalHandlingMode", cfg.decimalHandlingMode);
+  p("pollIntervalMs", cfg.pollIntervalMs);
   p("timePrecisionMode", cfg.timePrecisionMode);
   p("topicCreation.replicationFactor", cfg.topicCreation.replicationFactor);
   p("topicCreation.partitions", cfg.topicCreation.partitions);

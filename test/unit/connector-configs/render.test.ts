@@ -24,6 +24,7 @@ const common = {
   "tasks.max": "1",
   "snapshot.mode": "initial",
   "decimal.handling.mode": "string",
+  "poll.interval.ms": "100",
   "topic.creation.default.replication.factor": "-1",
   "topic.creation.default.partitions": "-1",
   "errors.tolerance": "none",
