@@ -66,6 +66,66 @@ const FETCH_MAX_BYTES = 4 * 1024 * 1024;
 
 type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>["consume"]>>;
 
+/**
+ * Reads a MessagesStream in paused mode with stream.read(). Its 'readable' listener stays attached
+ * for the stream's life: the client stops fetching when a stream has no reader (readableFlowing
+ * null), so a listener per wait would stall it between batches. Each wait leaves nothing behind
+ * when it settles: waits happen once per batch for hours.
+ */
+class StreamReader {
+  #wake: ((value: boolean | typeof STOP) => void) | null = null;
+  #error: unknown = undefined;
+  readonly #onReadable = () => this.#settle(true);
+  readonly #onError = (err: unknown) => {
+    this.#error = err;
+    this.#settle(true);
+  };
+
+  constructor(
+    private readonly stream: MessagesStream,
+    private readonly signal: AbortSignal,
+  ) {
+    stream.on("readable", this.#onReadable).on("end", this.#onReadable).on("close", this.#onReadable).on("error", this.#onError);
+  }
+
+  get ended(): boolean {
+    if (this.#error !== undefined) throw this.#error;
+    return this.stream.readableEnded || this.stream.destroyed;
+  }
+
+  /** Moves buffered messages into `out`, up to `max` in all; never waits. */
+  take(out: RawMessage[], max: number): void {
+    if (this.#error !== undefined) throw this.#error;
+    let m: RawMessage | null;
+    while (out.length < max && (m = this.stream.read() as RawMessage | null) !== null) out.push(m);
+  }
+
+  /** true when there may be messages to read (or the stream ended), STOP on stop, false after timeoutMs. */
+  wait(timeoutMs?: number): Promise<boolean | typeof STOP> {
+    if (this.signal.aborted) return Promise.resolve(STOP);
+    return new Promise((resolve) => {
+      const onStop = () => this.#settle(STOP);
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#settle(false), timeoutMs);
+      this.#wake = (value) => {
+        this.#wake = null;
+        clearTimeout(timer);
+        this.signal.removeEventListener("abort", onStop);
+        resolve(value);
+      };
+      this.signal.addEventListener("abort", onStop, { once: true });
+    });
+  }
+
+  detach(): void {
+    this.stream.off("readable", this.#onReadable).off("end", this.#onReadable).off("close", this.#onReadable).off("error", this.#onError);
+    this.#settle(STOP);
+  }
+
+  #settle(value: boolean | typeof STOP): void {
+    this.#wake?.(value);
+  }
+}
+
 class PlatformaticBatchConsumer implements BatchConsumer {
   #consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | null = null;
   #running = false;
@@ -102,56 +162,25 @@ class PlatformaticBatchConsumer implements BatchConsumer {
   }
 
   /**
-   * Resolves when the stream has a message to read (or ended), STOP on stop(), false after
-   * `timeoutMs`. Every listener and timer is removed when it settles: waits happen once per
-   * batch for hours, and anything left behind would keep messages reachable.
-   */
-  #readable(stream: MessagesStream, timeoutMs?: number): Promise<boolean | typeof STOP> {
-    const signal = this.#stop.signal;
-    if (signal.aborted) return Promise.resolve(STOP);
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (result: boolean | typeof STOP, error?: unknown) => {
-        stream.off("readable", onReadable).off("end", onReadable).off("close", onReadable).off("error", onError);
-        signal.removeEventListener("abort", onStop);
-        clearTimeout(timer);
-        if (error !== undefined) reject(error);
-        else resolve(result);
-      };
-      const onReadable = () => settle(true);
-      const onError = (err: unknown) => settle(false, err);
-      const onStop = () => settle(STOP);
-      stream.once("readable", onReadable).once("end", onReadable).once("close", onReadable).once("error", onError);
-      signal.addEventListener("abort", onStop, { once: true });
-      if (timeoutMs !== undefined) timer = setTimeout(() => settle(false), timeoutMs);
-    });
-  }
-
-  /**
    * The next batch: waits for a first message, takes what is already buffered (no await per
    * message), then waits at most maxWaitMs for more while the batch is not full. Under load,
    * batches fill from the buffer at once; when quiet, a change is handed on after maxWaitMs.
    */
-  async #nextBatch(stream: MessagesStream): Promise<RawMessage[] | typeof STOP | typeof DONE> {
+  async #nextBatch(reader: StreamReader): Promise<RawMessage[] | typeof STOP | typeof DONE> {
     const { maxEvents, maxWaitMs } = this.batching;
     const out: RawMessage[] = [];
-    const take = () => {
-      let m: RawMessage | null;
-      while (out.length < maxEvents && (m = stream.read() as RawMessage | null) !== null) out.push(m);
-    };
-    take();
+    reader.take(out, maxEvents);
     while (out.length === 0) {
-      if (stream.readableEnded || stream.destroyed) return DONE;
-      if ((await this.#readable(stream)) === STOP) return STOP;
-      take();
+      if (reader.ended) return DONE;
+      if ((await reader.wait()) === STOP) return STOP;
+      reader.take(out, maxEvents);
     }
     const deadline = Date.now() + maxWaitMs;
-    while (out.length < maxEvents && !stream.readableEnded && !stream.destroyed) {
+    while (out.length < maxEvents && !reader.ended) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      const woke = await this.#readable(stream, remaining);
-      if (woke !== true) break; // timeout, or stop: hand on what we have
-      take();
+      if ((await reader.wait(remaining)) !== true) break; // timeout, or stop: hand on what we have
+      reader.take(out, maxEvents);
     }
     return out;
   }
@@ -182,9 +211,10 @@ class PlatformaticBatchConsumer implements BatchConsumer {
         highWaterMark: Math.max(1_024, this.batching.maxEvents * 2),
       });
       this.#running = true;
+      const reader = new StreamReader(stream, this.#stop.signal);
       try {
         while (!this.#stop.signal.aborted) {
-          const messages = await this.#nextBatch(stream);
+          const messages = await this.#nextBatch(reader);
           if (messages === STOP || messages === DONE) break;
           const groups = byPartition(messages);
           // prepare now (partitions in parallel, each in order), while the previous batch is written
@@ -201,6 +231,7 @@ class PlatformaticBatchConsumer implements BatchConsumer {
         await writing;
       } finally {
         this.#running = false;
+        reader.detach();
         await stream.close().catch(() => undefined);
       }
     } finally {
