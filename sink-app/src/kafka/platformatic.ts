@@ -59,10 +59,11 @@ const DONE = Symbol("done");
 /**
  * Upper bound of one fetch response. Each response is decoded into messages at once and they stay
  * referenced until handled: the client's default (50 MiB) held ~10,000 Debezium records of one
- * partition in memory. A few batches' worth keeps the pipeline fed; Kafka still returns a record
+ * partition in memory (and each message's Buffer is a slice that keeps its whole response alive).
+ * About one batch's worth keeps the pipeline fed; Kafka still returns a record
  * batch larger than this (KIP-74), so nothing stalls.
  */
-const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+const FETCH_MAX_BYTES = 2 * 1024 * 1024;
 
 type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>["consume"]>>;
 
@@ -208,7 +209,8 @@ class PlatformaticBatchConsumer implements BatchConsumer {
         maxWaitTime: 500,
         maxBytes: FETCH_MAX_BYTES,
         maxBytesPerPartition: FETCH_MAX_BYTES,
-        highWaterMark: Math.max(1_024, this.batching.maxEvents * 2),
+        // messages buffered ahead of the handler: one batch is prepared while one is written
+        highWaterMark: this.batching.maxEvents,
       });
       this.#running = true;
       const reader = new StreamReader(stream, this.#stop.signal);
