@@ -7,8 +7,6 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { loadSinkAppConfig, targetPort, targetSchema, type SinkAppConfig } from "./config.js";
 import { createPlatformaticKafka } from "./kafka/platformatic.js";
-import { createMssqlStore } from "./meter-master/mssql-store.js";
-import { createPostgresStore } from "./meter-master/postgres-store.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
 import { startHealthServer } from "./observability/http-server.js";
 import { startSinkApp, type RunningSinkApp } from "./service.js";
@@ -16,7 +14,8 @@ import { ConfigError } from "./validation.js";
 
 export const CONFIG_ENV = "SINK_APP_CONFIG";
 
-function createStore(cfg: SinkAppConfig, env: NodeJS.ProcessEnv): MeterMasterStore | null {
+// Each target's driver is loaded only when it is the target: mssql alone adds ~30 MB of memory.
+async function createStore(cfg: SinkAppConfig, env: NodeJS.ProcessEnv): Promise<MeterMasterStore | null> {
   const target = cfg.meterMaster;
   if (!target.enabled) return null;
   const password = env[target.passwordEnv];
@@ -33,9 +32,12 @@ function createStore(cfg: SinkAppConfig, env: NodeJS.ProcessEnv): MeterMasterSto
     password,
     table: { schema: targetSchema(target), table: target.table },
   };
-  return target.kind === "mssql"
-    ? createMssqlStore({ ...common, encrypt: target.encrypt, trustServerCertificate: target.trustServerCertificate })
-    : createPostgresStore({ ...common, ssl: target.ssl });
+  if (target.kind === "mssql") {
+    const { createMssqlStore } = await import("./meter-master/mssql-store.js");
+    return createMssqlStore({ ...common, encrypt: target.encrypt, trustServerCertificate: target.trustServerCertificate });
+  }
+  const { createPostgresStore } = await import("./meter-master/postgres-store.js");
+  return createPostgresStore({ ...common, ssl: target.ssl });
 }
 
 async function main(): Promise<void> {
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   let store: MeterMasterStore | null;
   try {
     cfg = loadSinkAppConfig(file);
-    store = createStore(cfg, process.env);
+    store = await createStore(cfg, process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

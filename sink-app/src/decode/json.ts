@@ -30,6 +30,7 @@ const SCHEMA_PREFIX = '{"schema":';
 const PAYLOAD_KEY = ',"payload":';
 const MAX_CACHED_SCHEMAS = 256;
 const schemaCache = new Map<string, unknown>();
+let last: { text: string; schema: unknown; payloadAt: number } | undefined;
 const TS_NS = /"ts_ns":(-?\d+)/g;
 
 interface IntegerScan {
@@ -99,6 +100,15 @@ export function parseValueExact(text: string): unknown {
  * not in that compact shape takes the general path.
  */
 export function parseConnectJson(text: string): unknown {
+  // Records of one table come in runs with the same schema: compare with the last one in place
+  // (no slice, no hashing of a few kilobytes per record).
+  if (last && text.startsWith(last.text, SCHEMA_PREFIX.length) && text.startsWith(PAYLOAD_KEY, last.payloadAt - PAYLOAD_KEY.length) && text.startsWith(SCHEMA_PREFIX) && text.endsWith("}")) {
+    try {
+      return { schema: last.schema, payload: parseValueExact(text.slice(last.payloadAt, -1)) };
+    } catch {
+      return parseValueExact(text);
+    }
+  }
   if (text.startsWith(SCHEMA_PREFIX) && text.endsWith("}")) {
     const at = text.indexOf(PAYLOAD_KEY);
     if (at > 0) {
@@ -114,6 +124,7 @@ export function parseConnectJson(text: string): unknown {
         if (schemaCache.size >= MAX_CACHED_SCHEMAS) schemaCache.delete(schemaCache.keys().next().value!);
         schemaCache.set(schemaText, schema);
       }
+      last = { text: schemaText, schema, payloadAt: at + PAYLOAD_KEY.length };
       try {
         return { schema, payload: parseValueExact(text.slice(at + PAYLOAD_KEY.length, -1)) };
       } catch {

@@ -1,0 +1,101 @@
+// Kafka look-ups of the benchmarks: end offsets of a topic and committed offsets of a group
+// (kafkajs admin: it is only used here for a handful of metadata calls, never on the hot path).
+
+import { Kafka, logLevel, type Admin } from "kafkajs";
+
+export class KafkaAdmin {
+  private constructor(private readonly admin: Admin) {}
+
+  static async connect(bootstrap: string): Promise<KafkaAdmin> {
+    const kafka = new Kafka({ clientId: "bench-admin", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    return new KafkaAdmin(admin);
+  }
+
+  async topicExists(topic: string): Promise<boolean> {
+    return (await this.admin.listTopics()).includes(topic);
+  }
+
+  async createTopic(topic: string, partitions = 1): Promise<void> {
+    await this.admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  }
+
+  /** Sum over partitions of the end offset (high watermark): records ever written to a compaction-free topic. */
+  async endOffset(topic: string): Promise<number> {
+    if (!(await this.topicExists(topic))) return 0;
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.reduce((s, p) => s + Number(p.high), 0);
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, number>> {
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+  }
+
+  /** Committed offsets of a group on a topic, summed (a partition with no commit counts 0). */
+  async committed(groupId: string, topic: string): Promise<number> {
+    const res = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+    let sum = 0;
+    for (const t of res) for (const p of t.partitions) sum += Math.max(0, Number(p.offset));
+    return sum;
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect().catch(() => undefined);
+  }
+}
+
+export interface TopicRecord {
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+  timestamp: number;
+}
+
+/** Reads a topic from the beginning up to its end offsets at call time (fresh group, no commits). */
+export async function readTopic(bootstrap: string, topic: string, onRecord: (r: TopicRecord) => void): Promise<number> {
+  const admin = await KafkaAdmin.connect(bootstrap);
+  let ends: Map<number, number>;
+  try {
+    if (!(await admin.topicExists(topic))) return 0;
+    ends = await admin.endOffsets(topic);
+  } finally {
+    await admin.close();
+  }
+  const remaining = new Set([...ends].filter(([, end]) => end > 0).map(([p]) => p));
+  if (remaining.size === 0) return 0;
+  const kafka = new Kafka({ clientId: "bench-reader", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bench-reader-${process.pid}-${Date.now()}`, maxBytesPerPartition: 10 * 2 ** 20 });
+  let count = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const end = ends.get(batch.partition) ?? 0;
+            for (const m of batch.messages) {
+              if (Number(m.offset) >= end) continue;
+              count++;
+              const headers: Array<[string, Buffer | null]> = [];
+              for (const [k, v] of Object.entries(m.headers ?? {})) {
+                for (const one of Array.isArray(v) ? v : [v]) headers.push([k, one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one))]);
+              }
+              onRecord({ partition: batch.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers, timestamp: Number(m.timestamp) });
+            }
+            if (Number(batch.lastOffset()) + 1 >= end) remaining.delete(batch.partition);
+            if (remaining.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+  }
+  return count;
+}
