@@ -21,7 +21,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
 import type pg from "pg";
 import {
   cpuSecondsOf,
@@ -42,7 +41,7 @@ import {
 } from "./lib/common.js";
 import { startBenchEnv, type BenchEnv } from "./lib/env.js";
 import { jdbcSinkConfig, validateJdbcSink } from "./lib/jdbc-sink.js";
-import { KafkaAdmin } from "./lib/kafka.js";
+import { KafkaAdmin, readTopic } from "./lib/kafka.js";
 import { deleteMeters, IdPool, insertMeters, MeterData, updateReadings } from "./lib/meters.js";
 import { applySource, connectClient, createDatabase, createSourceDatabase, metricSum, pgClient, projectPostgresSource, SinkApp, type SinkRuntime } from "./lib/pipeline.js";
 import { summarizeProfile } from "./lib/profile.js";
@@ -318,34 +317,14 @@ async function steadyLoad(src: pg.Client, data: MeterData, pool: IdPool, rate: n
 }
 
 /** Kafka timestamps (when Connect produced the record) and source commit times of the records from `fromOffset` on. */
-async function readKafkaTimes(bootstrap: string, topic: string, fromOffset: number, endOffset: number): Promise<Map<string, { srcTs: number; kafkaTs: number }>> {
+async function readKafkaTimes(bootstrap: string, topic: string, fromOffset: number): Promise<Map<string, { srcTs: number; kafkaTs: number }>> {
   const out = new Map<string, { srcTs: number; kafkaTs: number }>();
-  if (endOffset <= fromOffset) return out;
-  const kafka = new Kafka({ clientId: "bench-latency-reader", brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-latency-reader-${Date.now()}`, maxBytesPerPartition: 10 * 2 ** 20 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) {
-              if (Number(m.offset) < fromOffset || !m.value) continue;
-              const p = (JSON.parse(m.value.toString("utf8")) as { payload: { after?: { id?: number }; before?: { id?: number }; source: { ts_ms: number } } }).payload;
-              const id = p.after?.id ?? p.before?.id;
-              if (id !== undefined) out.set(String(id), { srcTs: p.source.ts_ms, kafkaTs: Number(m.timestamp) });
-            }
-            if (Number(batch.lastOffset()) + 1 >= endOffset) resolve();
-          },
-        })
-        .catch(reject);
-      consumer.seek({ topic, partition: 0, offset: String(fromOffset) });
-    });
-  } finally {
-    await consumer.disconnect().catch(() => undefined);
-  }
+  await readTopic(bootstrap, topic, (m) => {
+    if (m.offset < BigInt(fromOffset) || !m.value) return;
+    const p = (JSON.parse(m.value.toString("utf8")) as { payload: { after?: { id?: number }; before?: { id?: number }; source: { ts_ms: number } } }).payload;
+    const id = p.after?.id ?? p.before?.id;
+    if (id !== undefined) out.set(String(id), { srcTs: p.source.ts_ms, kafkaTs: m.timestamp });
+  });
   return out;
 }
 
@@ -375,7 +354,7 @@ async function latencyRun(opts: {
        FROM public.meter_master WHERE source_system = 'postgres' AND source_key = ANY($1::text[])`,
     [load.ids.map(String)],
   );
-  const kafkaTimes = await readKafkaTimes(opts.env.kafka.bootstrap, opts.topic, fromOffset, expectedEnd);
+  const kafkaTimes = await readKafkaTimes(opts.env.kafka.bootstrap, opts.topic, fromOffset);
   const e2e: number[] = [];
   const toKafka: number[] = [];
   const fromKafka: number[] = [];

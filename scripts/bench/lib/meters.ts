@@ -5,17 +5,9 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../../sink-app/src/demo-api/faults.js";
+
+export { seededRandom };
 
 const STREETS = ["Harbour Road", "Müllerstraße", "Rue de la Paix", "High Street", "Station Road", "Kerkstraat", "Calle Mayor", "Ulica Długa", "Church Lane", "Bahnhofstraße", "Via Roma", "Mill Lane"];
 const CITIES = ["Portsmouth PO1 3AX", "50667 Köln", "75002 Paris", "Leeds LS1 4AP", "1012 Amsterdam", "28013 Madrid", "80-831 Gdańsk", "York YO1 7HH", "80335 München", "00184 Roma", "Bristol BS1 5TR"];
