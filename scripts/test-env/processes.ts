@@ -89,17 +89,27 @@ export class ProcessSupervisor {
   /** Stop one process (used to simulate outages); the rest keep running. */
   async stopProcess(managed: ManagedProcess, graceMs = 10_000): Promise<void> {
     if (managed.exit) return;
-    signalGroup(managed.pid, "SIGTERM");
-    const timedOut = await Promise.race([
-      managed.exited.then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
-    ]);
-    if (timedOut) {
+    // Children are unref'd, so while one shuts down (MariaDB takes seconds) nothing else may keep
+    // Node's event loop alive: without this timer Node would exit mid-stop, and the exit hook
+    // would SIGKILL what was still shutting down.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    let grace: NodeJS.Timeout | undefined;
+    try {
+      signalGroup(managed.pid, "SIGTERM");
+      const timedOut = await Promise.race([
+        managed.exited.then(() => false),
+        new Promise<boolean>((r) => (grace = setTimeout(() => r(true), graceMs))),
+      ]);
+      if (timedOut) {
+        signalGroup(managed.pid, "SIGKILL");
+        await managed.exited;
+      }
+      // Forked children (e.g. PostgreSQL backends) share the group; make sure they are gone too.
       signalGroup(managed.pid, "SIGKILL");
-      await managed.exited;
+    } finally {
+      clearTimeout(grace);
+      clearInterval(keepAlive);
     }
-    // Forked children (e.g. PostgreSQL backends) share the group; make sure they are gone too.
-    signalGroup(managed.pid, "SIGKILL");
   }
 
   async stopAll(graceMs = 10_000): Promise<void> {
