@@ -32,13 +32,7 @@ export async function pgClient(info: PostgresInfo, database: string): Promise<pg
 
 /** A fresh database holding the demo table exactly as the embedded container's init SQL creates it. */
 export async function createSourceDatabase(info: PostgresInfo, database: string): Promise<void> {
-  const admin = await pgClient(info, info.database);
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
+  await createDatabase(info, database);
   const c = await pgClient(info, database);
   try {
     await c.query(await readFile(join(REPO, "stacks/init-sql/postgres/01-meters.sql"), "utf8"));
