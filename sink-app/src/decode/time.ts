@@ -127,19 +127,32 @@ export function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
+/** Seconds either side of a wall-clock time within which at most one offset transition is assumed. */
+const TRANSITION_WINDOW = 86_400;
+
 /**
- * A wall-clock "YYYY-MM-DDTHH:MM:SS[.f]" read in `timeZone` -> instant. In a DST gap or
- * overlap the earlier offset wins, as java.time does for ambiguous local times.
+ * A wall-clock "YYYY-MM-DDTHH:MM:SS[.f]" read in `timeZone` -> instant, by java.time's
+ * ZonedDateTime.ofLocal(local, zone, null) rules (what Debezium and JDBC drivers use):
+ * - normal: the one offset valid for that wall-clock time;
+ * - gap (spring forward, the wall-clock time does not exist): shifted forward by the gap's
+ *   length, i.e. read with the offset from before the transition (02:30 in a 1 h gap = 03:30);
+ * - overlap (autumn, the wall-clock time occurs twice): the earlier offset, i.e. the first of
+ *   the two instants.
+ * Both special cases therefore use the offset in force before the transition.
  */
 export function localDateTimeToInstant(text: string, timeZone: string): Instant {
   const m = LOCAL_DATE_TIME.exec(text.trim());
   if (!m) throw new Error(`not an ISO-8601 local date-time: ${JSON.stringify(text)}`);
   const [, y, mo, d, h, mi, s, frac] = m;
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0)) / 1000;
-  if (timeZone === "UTC") return { epochSeconds: wall, fraction: frac ?? "" };
-  const first = wall - zoneOffsetSeconds(timeZone, wall);
-  const second = wall - zoneOffsetSeconds(timeZone, first);
-  return { epochSeconds: Math.min(first, second), fraction: frac ?? "" };
+  const fraction = frac ?? "";
+  if (timeZone === "UTC") return { epochSeconds: wall, fraction };
+  const before = zoneOffsetSeconds(timeZone, wall - TRANSITION_WINDOW);
+  const after = zoneOffsetSeconds(timeZone, wall + TRANSITION_WINDOW);
+  const valid = (offset: number) => zoneOffsetSeconds(timeZone, wall - offset) === offset;
+  // overlap (both valid) and gap (neither valid): the offset before the transition
+  const offset = before !== after && !valid(before) && valid(after) ? after : before;
+  return { epochSeconds: wall - offset, fraction };
 }
 
 /** The calendar date of an instant as seen in `timeZone`. */
