@@ -20,6 +20,13 @@ export interface ReconcileOptions {
   keepPostgresSlots?: boolean;
   /** Drops a removed PostgreSQL connector's slot and publication; defaults to the pg-based adapter. */
   dropPostgresSlot?: (config: Record<string, string>) => Promise<PostgresCleanupResult>;
+  /**
+   * After reconcile restarts a FAILED connector or updates its config, how long status may still
+   * show the failure from before (same trace) without it counting, in ms: Connect restarts
+   * asynchronously. A part seen in another state or with another trace since is judged at once.
+   * @default 30000
+   */
+  restartGraceMs?: number;
   /** Progress lines (one per step). */
   log?: (line: string) => void;
 }
@@ -58,31 +65,99 @@ export function isOwnedBy(config: Record<string, string> | undefined, owner: str
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The first FAILED part of a status, with its trace. */
-function failureOf(s: ConnectorStatus): { what: string; trace?: string } | undefined {
-  if (s.connector.state === "FAILED") return { what: `connector ${s.name} FAILED on ${s.connector.worker_id}`, trace: s.connector.trace };
-  const t = s.tasks.find((x) => x.state === "FAILED");
-  if (t) return { what: `task ${s.name}-${t.id} FAILED on ${t.worker_id}`, trace: t.trace };
-  return undefined;
+/** How long a failure seen before a restart or config update may still show before it counts, in ms. */
+export const DEFAULT_RESTART_GRACE_MS = 30_000;
+/** Poll interval while a stale failure shows, short enough to see a restart's brief RESTARTING state. */
+const STALE_POLL_MS = 200;
+
+/** The calls reconcile makes; ConnectClient is the real one. */
+export type ReconcileClient = Pick<ConnectClient, "url" | "waitUntilReady" | "listConnectors" | "putConfig" | "restart" | "status" | "delete">;
+
+/** One FAILED part of a connector: the connector itself or one of its tasks. */
+export interface PartFailure {
+  /** "connector" or "task <id>": the same part across polls. */
+  part: string;
+  what: string;
+  trace?: string;
+}
+
+/** Every FAILED part of a status, the connector first. */
+export function failedParts(s: ConnectorStatus): PartFailure[] {
+  const parts: PartFailure[] = [];
+  if (s.connector.state === "FAILED") parts.push({ part: "connector", what: `connector ${s.name} FAILED on ${s.connector.worker_id}`, trace: s.connector.trace });
+  for (const t of s.tasks) {
+    if (t.state === "FAILED") parts.push({ part: `task ${t.id}`, what: `task ${s.name}-${t.id} FAILED on ${t.worker_id}`, trace: t.trace });
+  }
+  return parts;
+}
+
+/** A restart or config update reconcile issued, and what was FAILED when it did. */
+export interface IssuedRestart {
+  kind: "restart" | "config update";
+  /** Date.now() when Connect accepted it. */
+  at: number;
+  failedBefore: PartFailure[];
+}
+
+/**
+ * What the failures in one status poll mean. Connect restarts parts asynchronously (after a
+ * restart request and after a PUT of a changed config), so for a moment status still shows the
+ * old failure. A part FAILED with the same trace as before is stale, not final, until it is seen
+ * in another state or with another trace (from then on it is no longer stale: failing again is
+ * final) or the grace period is over. Returns the failure that ends the wait, if any, and the
+ * parts still stale.
+ */
+export function judgeFailures(
+  s: ConnectorStatus,
+  stale: readonly PartFailure[],
+  graceOver: boolean,
+): { final?: PartFailure & { stale: boolean }; stale: PartFailure[] } {
+  const failed = failedParts(s);
+  const stillStale = stale.filter((b) => failed.some((f) => f.part === b.part && f.trace === b.trace));
+  const fresh = failed.find((f) => !stillStale.some((b) => b.part === f.part));
+  if (fresh) return { final: { ...fresh, stale: false }, stale: stillStale };
+  const oldest = failed.find((f) => f.part === stillStale[0]?.part);
+  if (graceOver && oldest) return { final: { ...oldest, stale: true }, stale: stillStale };
+  return { stale: stillStale };
 }
 
 const isRunning = (s: ConnectorStatus) => s.connector.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t.state === "RUNNING");
 const isHeld = (s: ConnectorStatus) => s.connector.state === "PAUSED" || s.connector.state === "STOPPED";
 
-/** Polls status until RUNNING holds for settleMs; throws ReconcileError on FAILED or timeout. */
-export async function waitUntilRunning(
-  client: ConnectClient,
-  name: string,
-  opts: { timeoutMs: number; settleMs: number; pollMs: number },
-): Promise<"RUNNING" | "PAUSED" | "STOPPED"> {
+export interface WaitOptions {
+  timeoutMs: number;
+  settleMs: number;
+  pollMs: number;
+  /** The restart or config update this wait follows: its earlier failures are stale for a while. */
+  after?: IssuedRestart;
+  /** @default DEFAULT_RESTART_GRACE_MS */
+  restartGraceMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Polls status until RUNNING holds for settleMs; throws ReconcileError on a final FAILED or timeout. */
+export async function waitUntilRunning(client: Pick<ConnectClient, "status">, name: string, opts: WaitOptions): Promise<"RUNNING" | "PAUSED" | "STOPPED"> {
   const deadline = Date.now() + opts.timeoutMs;
+  // The grace runs from when the restart was accepted, not from when this wait began.
+  const graceEnd = Math.min(deadline, (opts.after?.at ?? 0) + (opts.restartGraceMs ?? DEFAULT_RESTART_GRACE_MS));
+  let stale = opts.after?.failedBefore ?? [];
+  let saidStale = false;
   let runningSince: number | undefined;
   let last: ConnectorStatus | undefined;
   for (;;) {
     // 404 right after PUT just means the status is not written yet.
     last = await client.status(name, { retryNotFound: true, retry: { totalMs: Math.max(1000, deadline - Date.now()) } });
-    const failed = failureOf(last);
-    if (failed) throw new ReconcileError(`${failed.what}`, name, failed.trace);
+    const judged = judgeFailures(last, stale, Date.now() >= graceEnd);
+    stale = judged.stale;
+    if (judged.final?.stale) {
+      const ago = Math.round((Date.now() - opts.after!.at) / 1000);
+      throw new ReconcileError(`${judged.final.what} with the same failure as before the ${opts.after!.kind} ${ago} s ago (it failed again, or never restarted)`, name, judged.final.trace);
+    }
+    if (judged.final) throw new ReconcileError(judged.final.what, name, judged.final.trace);
+    if (stale.length > 0 && !saidStale) {
+      saidStale = true;
+      opts.log?.(`${name}: status still shows the failure from before the ${opts.after!.kind}; waiting up to ${Math.round((graceEnd - Date.now()) / 1000)} s for it to take effect`);
+    }
     if (isHeld(last)) return last.connector.state as "PAUSED" | "STOPPED";
     if (isRunning(last)) {
       runningSince ??= Date.now();
@@ -92,12 +167,12 @@ export async function waitUntilRunning(
       const states = `connector ${last.connector.state}, tasks [${last.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none yet"}]`;
       throw new ReconcileError(`connector ${name} did not reach RUNNING within ${Math.round(opts.timeoutMs / 1000)} s (${states})`, name);
     }
-    await sleep(opts.pollMs);
+    await sleep(stale.length > 0 ? Math.min(opts.pollMs, STALE_POLL_MS) : opts.pollMs);
   }
 }
 
 /** Waits until GET status answers 404 (the connector is gone), bounded. */
-async function waitUntilGone(client: ConnectClient, name: string, timeoutMs: number, pollMs: number): Promise<void> {
+async function waitUntilGone(client: Pick<ConnectClient, "status">, name: string, timeoutMs: number, pollMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
@@ -111,9 +186,9 @@ async function waitUntilGone(client: ConnectClient, name: string, timeoutMs: num
   throw new ReconcileError(`connector ${name} was deleted but still reported after ${Math.round(timeoutMs / 1000)} s`, name);
 }
 
-export async function reconcile(desired: DesiredConnectors, client: ConnectClient, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
+export async function reconcile(desired: DesiredConnectors, client: ReconcileClient, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
   const log = opts.log ?? (() => {});
-  const wait = { timeoutMs: opts.runningTimeoutMs ?? 180_000, settleMs: opts.settleMs ?? 3000, pollMs: opts.pollMs ?? 1000 };
+  const wait = { timeoutMs: opts.runningTimeoutMs ?? 180_000, settleMs: opts.settleMs ?? 3000, pollMs: opts.pollMs ?? 1000, restartGraceMs: opts.restartGraceMs, log };
   const result: ReconcileResult = { created: [], updated: [], unchanged: [], deleted: [], leftPaused: [], slotsDropped: [] };
   const owner = desired.owner;
 
@@ -133,17 +208,22 @@ export async function reconcile(desired: DesiredConnectors, client: ConnectClien
     }
   }
 
+  // What was FAILED when we restarted or updated a connector: status may show it a while longer.
+  const issued = new Map<string, IssuedRestart>();
   for (const c of desired.connectors) {
     const cur = existing[c.name];
+    const failedBefore = cur ? failedParts(cur.status) : [];
     if (cur && sameConfig(cur.info.config, c.config)) {
       result.unchanged.push(c.name);
-      if (failureOf(cur.status)) {
+      if (failedBefore.length > 0) {
         // Same config but failed earlier (e.g. the database was down): one restart of what failed.
         log(`${c.name}: unchanged but FAILED; restarting failed parts`);
         await client.restart(c.name, { includeTasks: true, onlyFailed: true });
+        issued.set(c.name, { kind: "restart", at: Date.now(), failedBefore });
       } else log(`${c.name}: unchanged`);
     } else {
       await client.putConfig(c.name, c.config);
+      if (failedBefore.length > 0) issued.set(c.name, { kind: "config update", at: Date.now(), failedBefore });
       (cur ? result.updated : result.created).push(c.name);
       log(`${c.name}: ${cur ? "config updated" : "created"}`);
     }
@@ -151,7 +231,7 @@ export async function reconcile(desired: DesiredConnectors, client: ConnectClien
 
   for (const c of desired.connectors) {
     log(`${c.name}: waiting for connector and tasks to be RUNNING`);
-    const state = await waitUntilRunning(client, c.name, wait);
+    const state = await waitUntilRunning(client, c.name, { ...wait, after: issued.get(c.name) });
     if (state === "RUNNING") log(`${c.name}: RUNNING`);
     else {
       result.leftPaused.push(c.name);
