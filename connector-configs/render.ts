@@ -139,6 +139,7 @@ function renderPostgres(cfg: PostgresSourceConfig, ctx: Required<RenderContext>)
   put("publicationName", cfg.publicationName);
   put("publicationAutocreateMode", cfg.publicationAutocreateMode);
   put("heartbeatActionQuery", cfg.heartbeatActionQuery);
+  put("skippedOperations", cfg.skippedOperations && (cfg.skippedOperations.length ? cfg.skippedOperations.join(",") : "none"));
   renderTail(out, cfg, ctx.owner);
   // Only external databases outlive the connector; embedded ones go with the stack.
   if (ctx.external && cfg.dropSlotOnRemove) out[PG_DROP_SLOT_KEY] = "true";

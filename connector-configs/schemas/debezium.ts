@@ -221,6 +221,7 @@ export const POSTGRES_KEYS = {
   publicationName: "publication.name",
   publicationAutocreateMode: "publication.autocreate.mode",
   heartbeatActionQuery: "heartbeat.action.query",
+  skippedOperations: "skipped.operations",
 } as const;
 
 export const postgresSourceSchema = z
@@ -278,6 +279,12 @@ export const postgresSourceSchema = z
       .optional()
       .describe(
         "heartbeat.action.query: SQL run on the source at each heartbeat, e.g. an UPDATE of a one-row heartbeat table. Needed when the captured tables are quiet but other databases on the server write WAL; the write makes the slot advance.",
+      ),
+    skippedOperations: z
+      .array(z.enum(["c", "u", "d", "t"]))
+      .optional()
+      .describe(
+        "skipped.operations: change types the connector does not emit (c create, u update, d delete, t truncate); [] renders `none`. Unset: Debezium default `t`, so a TRUNCATE never reaches the sink. The shipped config sets [] because Meter Master applies a source truncate (rows of that source older than the truncate are marked deleted, or removed with hard deletes).",
       ),
     dropSlotOnRemove: z
       .boolean()

@@ -25,4 +25,6 @@ export default defineSourceConnector({
   decimalHandlingMode: "string",
   // Without heartbeats the slot never advances on a quiet database and WAL piles up.
   heartbeatIntervalMs: 10_000,
+  // Emit TRUNCATE (Debezium skips it by default): Meter Master marks the source's rows deleted.
+  skippedOperations: [],
 });

@@ -63,6 +63,7 @@ describe("rendering the default config files", () => {
         "slot.name": "meter_master_postgres",
         "publication.name": "dbz_publication",
         "publication.autocreate.mode": "all_tables",
+        "skipped.operations": "none",
       },
     });
   });
