@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { bigintsToStrings } from "./decode/json.js";
+import { bigintsToStrings, parseJsonExact, stringifyJsonExact } from "./decode/json.js";
 import { decodeRecord } from "./decode/envelope.js";
 import { MapError, mapEvent } from "./mapping/map-event.js";
 import { parseMeterMasterMapping } from "./mapping/schema.js";
@@ -24,22 +24,26 @@ async function loadMapping(file: string): Promise<unknown> {
   const abs = resolve(file);
   if (abs.endsWith(".json")) return JSON.parse(readFileSync(abs, "utf8"));
   const mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
-  if (mod.default === undefined) throw new ConfigError(file, ["(default export): missing; expected `export default defineMeterMasterMapping({...})`"]);
+  if (mod.default === undefined) throw new ConfigError([{ file, path: "(default export)", value: "(missing)", expected: "`export default defineMeterMasterMapping({...})`" }]);
   return mod.default;
 }
 
-/** The stdin text as a Kafka record: a bare Debezium value, or {key, value}. */
+/**
+ * The stdin text as a Kafka record: a bare Debezium value, or {key, value}. Parsed as the service
+ * parses records (integers beyond 2^53 exact) and written back with the same digits, so a 64-bit
+ * key or column maps here exactly as it does in the running sink.
+ */
 export function recordFromText(text: string, topic: string) {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonExact(text);
   } catch (err) {
     throw new UsageError(`stdin is not JSON: ${(err as Error).message}`);
   }
   const isRecord = json !== null && typeof json === "object" && !Array.isArray(json) && "value" in json && !("payload" in json) && !("op" in json);
   const key = isRecord ? (json as { key?: unknown }).key : undefined;
   const value = isRecord ? (json as { value: unknown }).value : json;
-  const toBuffer = (v: unknown) => (v === undefined || v === null ? null : Buffer.from(JSON.stringify(v)));
+  const toBuffer = (v: unknown) => (v === undefined || v === null ? null : Buffer.from(stringifyJsonExact(v)));
   return { topic, partition: 0, offset: 0n, key: toBuffer(key), value: toBuffer(value), headers: [] };
 }
 

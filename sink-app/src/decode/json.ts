@@ -136,16 +136,46 @@ export function parseConnectJson(text: string): unknown {
   return parseValueExact(text);
 }
 
+// JSON.rawJSON / JSON.isRawJSON (Node 21+): a value JSON.stringify writes verbatim.
+const RawJSON = JSON as unknown as { rawJSON: (text: string) => object; isRawJSON: (value: unknown) => boolean };
+
+/** True for a number kept as its exact source text (see parseJsonDocumentExact). */
+export function isRawJsonNumber(value: unknown): boolean {
+  return RawJSON.isRawJSON(value);
+}
+
+function keepExactNumbers(this: unknown, _key: string, value: unknown, context?: ReviverContext): unknown {
+  // a number whose JS value prints differently from its source text lost digits (or a trailing
+  // zero, or its exponent form): keep the text, which JSON.stringify writes back verbatim
+  if (typeof value === "number" && context?.source !== undefined && String(value) !== context.source) {
+    return RawJSON.rawJSON(context.source);
+  }
+  return value;
+}
+
+/**
+ * A JSON document held in a column (PostgreSQL json/jsonb, MySQL JSON: io.debezium.data.Json),
+ * parsed so that every number keeps its exact digits: 12345678901234567890 and 1.10 come back
+ * as raw JSON values that JSON.stringify writes as the same number text. Safe numbers that
+ * print as written stay plain numbers.
+ */
+export function parseJsonDocumentExact(text: string): unknown {
+  return JSON.parse(text, keepExactNumbers as (this: unknown, key: string, value: unknown) => unknown);
+}
+
 /** JSON.stringify that writes bigint as a JSON number (exact digits). */
 export function stringifyJsonExact(value: unknown, space?: number): string {
   // JSON.rawJSON (same TC39 proposal as the reviver context) emits the digits verbatim
-  const rawJSON = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? rawJSON(v.toString()) : v), space);
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? RawJSON.rawJSON(v.toString()) : v), space);
 }
 
-/** Deep copy where bigint becomes a decimal string: safe for JSON columns and HTTP bodies. */
+/**
+ * Deep copy where bigint becomes a decimal string: safe for JSON columns and HTTP bodies.
+ * Raw JSON numbers (exact digits of a JSON document) stay as they are: JSON.stringify writes them.
+ */
 export function bigintsToStrings(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();
+  if (RawJSON.isRawJSON(value)) return value;
   if (Array.isArray(value)) return value.map(bigintsToStrings);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};

@@ -2,7 +2,7 @@
 // mapEvent turns it into a MapError naming the column.
 
 import { decimalFromBase64, formatDecimal, integerDigits, rescale, type ScaledDecimal } from "../decode/decimal.js";
-import { bigintsToStrings } from "../decode/json.js";
+import { bigintsToStrings, parseJsonDocumentExact } from "../decode/json.js";
 import { describeTyped, typedToDecimal, type TypedValue } from "../decode/logical-types.js";
 import {
   dateFromEpochDays,
@@ -194,7 +194,7 @@ export function toAttributeValue(v: TypedValue): unknown {
       return typeof v.value === "bigint" ? v.value.toString() : v.value;
     case "json":
       try {
-        return JSON.parse(v.text) as unknown;
+        return parseJsonDocumentExact(v.text);
       } catch {
         return v.text;
       }
@@ -233,7 +233,7 @@ export function convertAttribute(v: TypedValue, as: AttributeType, hints: ReadHi
     case "json": {
       const text = toText(v);
       if (text === null) return null;
-      return JSON.parse(text) as unknown;
+      return parseJsonDocumentExact(text);
     }
   }
 }
