@@ -7,8 +7,9 @@ import { type Deployment, runsEmbeddedMssql } from "../connector-configs/schemas
 import { MssqlDatabase, MysqlDatabase, OracleDatabase, PostgresDatabase, type DatabaseProps } from "./constructs/databases.js";
 import { Kafka } from "./constructs/kafka.js";
 import { KafkaConnect } from "./constructs/kafka-connect.js";
-import { envReferences, Secrets } from "./constructs/secrets.js";
+import { envReferences, Secrets, type SecretKind } from "./constructs/secrets.js";
 import { DemoApi, Registrar, SinkApp, SinkAppImage } from "./constructs/sink-app.js";
+import { completeSinkAppConfig, sinkAppSecretEnv, type SinkAppAddresses, type SinkAppConfigDraft, type SinkAppConfigOrigins } from "./sink-app-config.js";
 
 import type { DesiredConnectors, RenderedConnector } from "../sink-app/src/connect/desired.js";
 
@@ -19,8 +20,8 @@ export interface PipelineStackProps {
   readonly deployment: Deployment;
   /** Rendered Kafka Connect configs of every enabled connector (sources and HTTP sinks), as the registrar applies them. */
   readonly connectors: DesiredConnectors;
-  /** The sink-app's validated runtime config and the secret environment variables it names. */
-  readonly sinkApp: { readonly config: unknown; readonly secretEnv: string[]; readonly httpPort: number };
+  /** The sink-app's runtime config from the config files (typed by its schema); the stack adds the addresses its constructs own. */
+  readonly sinkApp: { readonly config: SinkAppConfigDraft; readonly origins: SinkAppConfigOrigins; readonly httpPort: number };
 }
 
 /**
@@ -50,6 +51,12 @@ export class PipelineStack extends TerraformStack {
       return { ...base, image: db.image, hostPort: db.hostPort, waitTimeoutSeconds: db.waitTimeoutSeconds, ...limits(db.resources) };
     };
 
+    // Where the sink-app finds Meter Master: the embedded SQL Server construct, or the server deployment.ts names.
+    const target = d.meterMaster.target;
+    let meterMaster: SinkAppAddresses["meterMaster"] | undefined =
+      target.mode === "external"
+        ? { kind: target.kind, host: target.host, port: target.port, database: target.database, user: target.user, passwordEnv: "METER_MASTER_PASSWORD" }
+        : undefined;
     if (runsEmbeddedMssql(d)) {
       const db = d.sources.mssql.database;
       if (db.mode !== "embedded") throw new Error("unreachable: schema refuses an embedded target with an external mssql source");
@@ -63,6 +70,8 @@ export class PipelineStack extends TerraformStack {
         meterMasterTarget: d.meterMaster.target.mode === "embedded",
       });
       databases.push(mssql.container);
+      // The embedded server has a self-signed certificate.
+      if (target.mode === "embedded") meterMaster = { kind: "mssql", host: mssql.host, port: mssql.port, ...mssql.meterMaster, trustServerCertificate: true };
     }
     const oracle = dbProps("oracle");
     if (oracle) databases.push(new OracleDatabase(this, "oracle", oracle).container);
@@ -123,11 +132,14 @@ export class PipelineStack extends TerraformStack {
       ? new DemoApi(this, "demo-api", { ...base, image: sinkAppImage.image, hostPort: d.demoApi.hostPort })
       : undefined;
 
+    if (!meterMaster) throw new Error("unreachable: an embedded Meter Master target always runs the SQL Server construct");
+    // Parsed with the sink-app's own schema: its problems are config problems, reported like any other.
+    const sinkAppConfig = completeSinkAppConfig(props.sinkApp.config, { kafkaBootstrapServers: bootstrapServers, meterMaster }, props.sinkApp.origins);
     new SinkApp(this, "sink-app", {
       ...base,
       image: sinkAppImage.image,
-      config: props.sinkApp.config,
-      secretEnv: props.sinkApp.secretEnv,
+      config: sinkAppConfig,
+      secretEnv: sinkAppSecretEnv(sinkAppConfig),
       httpPort: props.sinkApp.httpPort,
       hostPort: d.sinkApp.hostPort,
       waitTimeoutSeconds: d.sinkApp.waitTimeoutSeconds,
@@ -146,7 +158,12 @@ export class PipelineStack extends TerraformStack {
 
 /** Environment variable names of the secrets a deployment with these inputs needs (TF_VAR_<lowercase name>). */
 export function requiredSecrets(props: PipelineStackProps): string[] {
-  return new PipelineStack(new App(), "secrets-probe", props).secrets.names();
+  return Object.keys(secretKinds(props));
+}
+
+/** Each secret a deployment with these inputs needs, and whether the stack can generate it. */
+export function secretKinds(props: PipelineStackProps): Record<string, SecretKind> {
+  return new PipelineStack(new App(), "secrets-probe", props).secrets.kinds();
 }
 
 function limits(r: { memoryMb?: number; cpus?: number }) {

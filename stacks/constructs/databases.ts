@@ -34,6 +34,8 @@ function serviceProps(props: DatabaseProps, name: string, port: number) {
     keepDataOnDestroy: props.keepDataOnDestroy,
     memoryMb: props.memoryMb,
     cpus: props.cpus,
+    // A database killed mid-write recovers on the next start, but a clean shutdown is faster and safer.
+    stopGraceSeconds: 60,
   };
 }
 
@@ -48,8 +50,8 @@ export class PostgresDatabase extends ServiceContainer {
       env: [
         "POSTGRES_USER=postgres",
         "POSTGRES_DB=meters",
-        props.secrets.env("POSTGRES_PASSWORD"),
-        props.secrets.env("POSTGRES_DEBEZIUM_PASSWORD"),
+        props.secrets.env("POSTGRES_PASSWORD", "generated"),
+        props.secrets.env("POSTGRES_DEBEZIUM_PASSWORD", "generated"),
       ],
       command: ["postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=10", "-c", "max_wal_senders=10"],
       dataVolumes: { data: "/var/lib/postgresql/data" },
@@ -73,7 +75,7 @@ export class MysqlDatabase extends ServiceContainer {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id, {
       ...serviceProps(props, "mysql", 3306),
-      env: ["MYSQL_DATABASE=meterdb", props.secrets.env("MYSQL_ROOT_PASSWORD"), props.secrets.env("MYSQL_DEBEZIUM_PASSWORD")],
+      env: ["MYSQL_DATABASE=meterdb", props.secrets.env("MYSQL_ROOT_PASSWORD", "generated"), props.secrets.env("MYSQL_DEBEZIUM_PASSWORD", "generated")],
       command: [
         "mysqld",
         "--server-id=184054",
@@ -109,7 +111,15 @@ export interface MssqlDatabaseProps extends DatabaseProps {
  * MeterSource.dbo.Meters with CDC enabled and a 1 s capture polling interval, and optionally the
  * MeterMaster target database with the `meter_master_writer` login.
  */
+/** The Meter Master database and login that 20-meter-master.sql creates on the embedded SQL Server. */
+export const EMBEDDED_METER_MASTER = { database: "MeterMaster", user: "meter_master_writer", passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } as const;
+
 export class MssqlDatabase extends ServiceContainer {
+  /** TCP port on the stack's network. */
+  readonly port = 1433;
+  /** Meter Master's database, login and password variable on this server (when it is the target). */
+  readonly meterMaster = EMBEDDED_METER_MASTER;
+
   constructor(scope: Construct, id: string, props: MssqlDatabaseProps) {
     const initFiles = [
       ...(props.demoSource ? ["10-meter-source.sql"] : []),
@@ -121,9 +131,9 @@ export class MssqlDatabase extends ServiceContainer {
         "ACCEPT_EULA=Y",
         "MSSQL_PID=Developer",
         "MSSQL_AGENT_ENABLED=true",
-        props.secrets.env("MSSQL_SA_PASSWORD"),
-        props.demoSource ? props.secrets.env("MSSQL_DEBEZIUM_PASSWORD") : "MSSQL_DEBEZIUM_PASSWORD=",
-        props.meterMasterTarget ? props.secrets.env("MSSQL_METER_MASTER_PASSWORD") : "MSSQL_METER_MASTER_PASSWORD=",
+        props.secrets.env("MSSQL_SA_PASSWORD", "generated"),
+        props.demoSource ? props.secrets.env("MSSQL_DEBEZIUM_PASSWORD", "generated") : "MSSQL_DEBEZIUM_PASSWORD=",
+        props.meterMasterTarget ? props.secrets.env("MSSQL_METER_MASTER_PASSWORD", "generated") : "MSSQL_METER_MASTER_PASSWORD=",
       ],
       // The image has no init-script hook: this wrapper starts sqlservr and runs the scripts after recovery.
       entrypoint: ["/opt/meter-master/entrypoint.sh"],
@@ -153,9 +163,9 @@ export class OracleDatabase extends ServiceContainer {
       ...serviceProps(props, "oracle", 1521),
       env: [
         "APP_USER=METERS",
-        props.secrets.env("ORACLE_PASSWORD"),
-        `APP_USER_PASSWORD=${props.secrets.variable("ORACLE_APP_PASSWORD").stringValue}`,
-        props.secrets.env("ORACLE_DEBEZIUM_PASSWORD"),
+        props.secrets.env("ORACLE_PASSWORD", "generated"),
+        `APP_USER_PASSWORD=${props.secrets.variable("ORACLE_APP_PASSWORD", "generated").stringValue}`,
+        props.secrets.env("ORACLE_DEBEZIUM_PASSWORD", "generated"),
       ],
       dataVolumes: { data: "/opt/oracle/oradata" },
       files: [

@@ -14,6 +14,17 @@ export const REQUIRED_PLUGINS = [
   "io.aiven.kafka.connect.http.HttpSinkConnector",
 ] as const;
 
+/**
+ * SHA-256 of the downloads baked into the Connect image, per version, checked during the image
+ * build. Computed from the artifacts on Maven Central; a version not listed here is refused at
+ * synth with the line to add. The Aiven archive (GitHub releases) has no pinned checksum yet: the
+ * build prints its checksum so you can pin it here.
+ */
+export const PINNED_SHA256 = {
+  ojdbc11: { "23.26.4.0.0": "df977e9291499cd4ceee7d577462c285987dd2ad0216637c0865eb98956a9e6e" } as Record<string, string>,
+  aivenHttpSink: {} as Record<string, string>,
+};
+
 export interface KafkaConnectProps {
   readonly prefix: string;
   readonly network: string;
@@ -50,6 +61,13 @@ export class KafkaConnect extends ServiceContainer {
 
   constructor(scope: Construct, id: string, props: KafkaConnectProps) {
     const rf = String(props.internalTopicReplicationFactor);
+    const ojdbcSha256 = PINNED_SHA256.ojdbc11[props.oracleJdbcVersion];
+    if (!ojdbcSha256) {
+      throw new Error(
+        `no SHA-256 pinned for the Oracle JDBC driver ${props.oracleJdbcVersion}: add it to PINNED_SHA256.ojdbc11 in stacks/constructs/kafka-connect.ts ` +
+          `(sha256sum of ojdbc11-${props.oracleJdbcVersion}.jar from Maven Central)`,
+      );
+    }
     const image = new BuiltImage(scope, `${id}-image`, {
       name: `${props.prefix}/kafka-connect:local`,
       context: stackFile("images/kafka-connect"),
@@ -57,7 +75,9 @@ export class KafkaConnect extends ServiceContainer {
       buildArgs: {
         BASE_IMAGE: props.baseImage,
         AIVEN_HTTP_SINK_VERSION: props.aivenHttpSinkVersion,
+        AIVEN_HTTP_SINK_SHA256: PINNED_SHA256.aivenHttpSink[props.aivenHttpSinkVersion] ?? "",
         OJDBC_VERSION: props.oracleJdbcVersion,
+        OJDBC_SHA256: ojdbcSha256,
       },
       sources: ["Dockerfile"],
     });

@@ -6,15 +6,25 @@ import { Construct } from "constructs";
  * variable that carries it into a container (MYSQL_DEBEZIUM_PASSWORD -> var.mysql_debezium_password,
  * set as TF_VAR_mysql_debezium_password). Nothing secret is ever a literal in the synthesized JSON.
  */
+/**
+ * `generated`: a password of a container this stack runs (its value can be anything strong, so
+ * `npm run secrets:init` generates it). `provided`: a credential of something outside the stack
+ * (an external database, an API token), which only the user can give.
+ */
+export type SecretKind = "generated" | "provided";
+
 export class Secrets extends Construct {
   private readonly variables = new Map<string, TerraformVariable>();
+  private readonly generatedNames = new Set<string>();
 
   /** `NAME=<value of var.name>` for a container's env list, declaring the variable on first use. */
-  env(envName: string): string {
-    return `${envName}=${this.variable(envName).stringValue}`;
+  env(envName: string, kind: SecretKind = "provided"): string {
+    return `${envName}=${this.variable(envName, kind).stringValue}`;
   }
 
-  variable(envName: string): TerraformVariable {
+  variable(envName: string, kind: SecretKind = "provided"): TerraformVariable {
+    // A container the stack runs sets this password itself, so whoever else reads it gets the same value.
+    if (kind === "generated") this.generatedNames.add(envName);
     if (!/^[A-Z][A-Z0-9_]*$/.test(envName)) {
       throw new Error(`secret environment variable names are UPPER_SNAKE_CASE, got "${envName}"`);
     }
@@ -36,6 +46,11 @@ export class Secrets extends Construct {
   /** Environment variable names of every declared secret, sorted. */
   names(): string[] {
     return [...this.variables.keys()].sort();
+  }
+
+  /** The kind of each declared secret. */
+  kinds(): Record<string, SecretKind> {
+    return Object.fromEntries(this.names().map((n) => [n, this.generatedNames.has(n) ? "generated" : "provided"]));
   }
 }
 

@@ -2,6 +2,7 @@ import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { Volume } from "@cdktf/provider-docker/lib/volume/index.js";
 import { Construct } from "constructs";
+import { literalUnlessReference, terraformLiteral } from "../terraform-literal.js";
 
 export interface HealthCheck {
   /** Command run inside the container; exit 0 means "ready for the next step". */
@@ -42,9 +43,16 @@ export interface ServiceContainerProps {
   readonly keepDataOnDestroy?: boolean;
   /** Files written into the container before it starts. */
   readonly files?: Array<{ path: string; content: string; executable?: boolean }>;
+  /** Memory limit in MiB; the container gets no swap beyond it. @default no limit */
   readonly memoryMb?: number;
+  /** @default no limit */
   readonly cpus?: number;
   readonly shmSizeMb?: number;
+  /**
+   * Seconds between the stop signal and a kill, on destroy and on replacement, so the process
+   * shuts down cleanly (the sink-app commits its offsets, databases flush). @default 30
+   */
+  readonly stopGraceSeconds?: number;
   readonly dependsOn?: Container[];
 }
 
@@ -77,21 +85,24 @@ export class ServiceContainer extends Construct {
     });
 
     const hc = props.healthCheck;
+    const stopGraceSeconds = props.stopGraceSeconds ?? 30;
+    // Every string Terraform reads is a template; everything here is literal except secret references.
+    const literals = (list?: string[]) => list?.map(literalUnlessReference);
     const config: ContainerConfig = {
       name: `${props.prefix}-${props.name}`,
       hostname: props.name,
       image: this.image.imageId,
-      env: props.env,
-      command: props.command,
-      entrypoint: props.entrypoint,
+      env: literals(props.env),
+      command: literals(props.command),
+      entrypoint: literals(props.entrypoint),
       user: props.user,
       restart: "unless-stopped",
       networksAdvanced: [{ name: props.network, aliases: [props.name] }],
       ports: publishedPorts(props),
       volumes: mounts,
-      upload: props.files?.map((f) => ({ file: f.path, content: f.content, executable: f.executable ?? false })),
+      upload: props.files?.map((f) => ({ file: f.path, content: terraformLiteral(f.content), executable: f.executable ?? false })),
       healthcheck: {
-        test: hc.test,
+        test: hc.test.map(literalUnlessReference),
         interval: hc.interval ?? "5s",
         timeout: hc.timeout ?? "10s",
         startPeriod: hc.startPeriod ?? "10s",
@@ -100,8 +111,13 @@ export class ServiceContainer extends Construct {
       wait: true,
       waitTimeout: props.waitTimeoutSeconds,
       memory: props.memoryMb,
+      // Declared, or Docker's default (twice the memory) reads back as a change on every plan.
+      memorySwap: props.memoryMb,
       cpus: props.cpus === undefined ? undefined : String(props.cpus),
       shmSize: props.shmSizeMb,
+      // destroy_grace_seconds: Terraform stops (SIGTERM, then kill) instead of removing at once.
+      destroyGraceSeconds: stopGraceSeconds,
+      stopTimeout: stopGraceSeconds,
       // Volumes are separate resources; removing anonymous ones keeps destroy clean.
       removeVolumes: true,
       dependsOn: [...this.volumes, ...(props.dependsOn ?? [])],

@@ -1,7 +1,9 @@
 import { Container } from "@cdktf/provider-docker/lib/container/index.js";
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { Construct } from "constructs";
+import { terraformLiteral } from "../terraform-literal.js";
 import type { DesiredConnectors } from "../../sink-app/src/connect/desired.js";
+import type { SinkAppConfig } from "../../sink-app/src/config.js";
 import { BuiltImage } from "./built-image.js";
 import { stackFile } from "./init-files.js";
 import { Secrets } from "./secrets.js";
@@ -42,9 +44,26 @@ export interface RegistrarProps {
 }
 
 /**
- * Runs once per change of the connector configs: applies them to Kafka Connect (PUT config),
- * waits until every connector and task is RUNNING, and removes connectors the configs no longer
- * declare. A non-zero exit fails the deploy with the registrar's log, instead of hanging.
+ * Exit check of the registrar, run by Terraform on the deploying machine as a create-time
+ * local-exec provisioner (`node -e`: Node is there, as cdktf needs it). A failing provisioner
+ * fails the deploy with the registrar's log and marks the container tainted, so the next deploy
+ * replaces it and registers again: fixing the cause and deploying again is all a user does.
+ */
+export const REGISTRAR_EXIT_CHECK = [
+  "const code = Number(process.env.REGISTRAR_EXIT_CODE);",
+  "if (code !== 0) {",
+  // A TTY container's log has no stream headers; strip any control bytes left all the same.
+  '  const log = (process.env.REGISTRAR_LOG || "").replace(/\\r\\n/g, "\\n").replace(/[\\u0000-\\u0008\\u000b-\\u001f\\u007f\\ufffd]/g, "");',
+  '  console.error("The connector registrar failed (exit code " + code + "). Its log:\\n\\n" + log.trimEnd() + "\\n\\nFix the cause and deploy again: the registrar runs again on the next deploy.");',
+  "  process.exit(1);",
+  "}",
+].join("\n");
+
+/**
+ * Runs once per change of the connector configs, and again after a failed run: applies them to
+ * Kafka Connect (PUT config), waits until every connector and task is RUNNING, and removes
+ * connectors the configs no longer declare. A non-zero exit fails the deploy with the
+ * registrar's log, instead of hanging.
  */
 export class Registrar extends Construct {
   readonly container: Container;
@@ -57,27 +76,29 @@ export class Registrar extends Construct {
       image: props.image.imageId,
       command: ["node", ENTRY.registrar],
       env: [
-        `CONNECT_URL=${props.connectUrl}`,
+        terraformLiteral(`CONNECT_URL=${props.connectUrl}`),
         "REGISTRAR_CONNECTORS_FILE=/etc/registrar/connectors.json",
         `REGISTRAR_TIMEOUT_SECONDS=${props.timeoutSeconds}`,
         ...props.secretEnv.map((name) => props.secrets.env(name)),
       ],
       networksAdvanced: [{ name: props.network }],
       // The connectors file is part of the container: editing a config replaces it, so deploy re-applies.
-      upload: [{ file: "/etc/registrar/connectors.json", content: connectorsJson }],
+      // Its `${env:NAME}` references are Kafka Connect's, not Terraform's: escaped.
+      upload: [{ file: "/etc/registrar/connectors.json", content: terraformLiteral(connectorsJson) }],
       attach: true,
       logs: true,
+      // Without a TTY, Docker's log stream carries 8-byte frame headers that would show in the log.
+      tty: true,
       mustRun: false,
       restart: "no",
-      lifecycle: {
-        postcondition: [
-          {
-            condition: "${self.exit_code == 0}",
-            errorMessage:
-              "The connector registrar failed (exit code ${self.exit_code}); its log:\n${self.container_logs}",
-          },
-        ],
-      },
+      provisioners: [
+        {
+          type: "local-exec",
+          interpreter: ["node", "-e"],
+          command: terraformLiteral(REGISTRAR_EXIT_CHECK),
+          environment: { REGISTRAR_EXIT_CODE: "${self.exit_code}", REGISTRAR_LOG: '${self.container_logs == null ? "" : self.container_logs}' },
+        },
+      ],
       dependsOn: props.dependsOn,
     });
   }
@@ -88,8 +109,8 @@ export interface SinkAppProps {
   readonly network: string;
   readonly hostIp: string;
   readonly image: Image;
-  /** Validated runtime config (sink-app/src/config.ts), uploaded as /etc/sink-app/config.json. */
-  readonly config: unknown;
+  /** Parsed runtime config (sink-app/src/config.ts), uploaded as /etc/sink-app/config.json. */
+  readonly config: SinkAppConfig;
   /** Environment variables named by the config (passwords, endpoint tokens); each becomes a secret variable. */
   readonly secretEnv: string[];
   readonly secrets: Secrets;
@@ -116,7 +137,7 @@ export class SinkApp extends ServiceContainer {
       ports: [{ internal: props.httpPort, external: props.hostPort }],
       command: ["node", ENTRY.sinkApp],
       env: ["SINK_APP_CONFIG=/etc/sink-app/config.json", ...props.secretEnv.map((name) => props.secrets.env(name))],
-      files: [{ path: "/etc/sink-app/config.json", content: JSON.stringify(props.config, null, 2) }],
+      files: [{ path: "/etc/sink-app/config.json", content: sinkAppConfigJson(props.config) }],
       healthCheck: { test: ["CMD", "node", ENTRY.healthcheck] },
       waitTimeoutSeconds: props.waitTimeoutSeconds,
       memoryMb: props.memoryMb,
@@ -153,4 +174,9 @@ export class DemoApi extends ServiceContainer {
       waitTimeoutSeconds: 60,
     });
   }
+}
+
+/** The sink-app's config file as uploaded (the synth tests compare Terraform's reading of it with this). */
+export function sinkAppConfigJson(config: unknown): string {
+  return JSON.stringify(config, null, 2);
 }

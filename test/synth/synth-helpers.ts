@@ -2,6 +2,7 @@ import { Testing } from "cdktf";
 import { DeploymentSchema, type DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { PipelineStack, type RenderedConnector } from "../../stacks/pipeline-stack.js";
 import { DEFAULT_OWNER, OWNER_KEY } from "../../sink-app/src/connect/desired.js";
+import { readAsTerraform } from "./terraform-template.js";
 
 /** A Debezium PostgreSQL connector as the registrar receives it: the password is a config-provider reference. */
 export const POSTGRES_CONNECTOR: RenderedConnector = {
@@ -51,9 +52,15 @@ export function synth(
   const stack = new PipelineStack(app, "pipeline", {
     deployment: DeploymentSchema.parse(deployment),
     connectors: { owner: DEFAULT_OWNER, connectors },
+    // The stack adds Kafka's and Meter Master's addresses from its constructs and parses the result.
     sinkApp: {
-      config: { kafka: { brokers: ["kafka:9092"] }, meterMaster: { passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } },
-      secretEnv: ["MSSQL_METER_MASTER_PASSWORD"],
+      config: {
+        kafka: {},
+        meterMaster: {},
+        mapping: { sources: { postgres: { table: "public.meters", key: ["id"], columns: { meter_id: "serial_no" } } } },
+        sources: [{ name: "postgres", topics: ["postgres.public.meters"] }],
+      },
+      origins: { deploymentFile: "deployment.ts", mappingFile: "meter-master.ts", endpointsFile: "api-endpoints.ts" },
       httpPort: 9464,
     },
   });
@@ -88,9 +95,9 @@ export function address(json: Synthesized, component: string): string {
   return `docker_container.${entry[0]}`;
 }
 
-/** Content of a file uploaded into a container. */
+/** Content of a file uploaded into a container, as Terraform reads it (escapes undone; an unescaped `${` fails). */
 export function uploaded(c: any, path: string): string {
   const file = (c.upload ?? []).find((u: any) => u.file === path);
   if (!file) throw new Error(`no upload ${path} in ${c.name}`);
-  return file.content;
+  return readAsTerraform(file.content);
 }
