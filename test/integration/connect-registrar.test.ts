@@ -20,6 +20,7 @@ import {
   connectClient,
   connectTestEnv,
   createMetersDatabase,
+  pgAdmin,
   postgresSource,
   publicationExists,
   runTsx,
@@ -39,9 +40,10 @@ const B = uniq("it_reg_b"); // embedded database: slot kept on removal
 const FOREIGN = uniq("it_foreign"); // created by plain REST PUT, no ownership marker
 const BROKEN = uniq("it_reg_broken");
 const WRONG_PW = uniq("it_reg_wrongpw");
+const REVIVED = uniq("it_reg_revived"); // FAILED for a missing publication, then the publication is created
 const P = uniq("it_regmain"); // applied by the entry point process
 const P_BROKEN = uniq("it_regmain_broken");
-const ALL = [A, B, FOREIGN, BROKEN, WRONG_PW, P, P_BROKEN];
+const ALL = [A, B, FOREIGN, BROKEN, WRONG_PW, REVIVED, P, P_BROKEN];
 
 interface Request {
   method: string;
@@ -263,6 +265,64 @@ describe("registrar reconcile against the real worker and a real PostgreSQL sour
     expect(e.trace).toContain("Publication autocreation is disabled, please create one and restart the connector.");
     expect(e.message).toContain("at io.debezium.connector.postgresql.");
     expect(elapsed).toBeLessThan(60_000);
+  });
+
+  describe("a connector whose task FAILED because its publication is missing (autocreation disabled)", () => {
+    const who = uniq("mm_it_revived");
+    const revived = () => postgresSource(env, database, REVIVED, { publicationAutocreateMode: "disabled" });
+    const AUTOCREATE_TRACE = "Publication autocreation is disabled, please create one and restart the connector.";
+
+    it("while the cause is still there, reconcile's restart of the failed task ends in an error with the task's trace", async () => {
+      const d = desired([revived()], who, []);
+      const first = await reconcile(d, client, reconcileOpts()).catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(ReconcileError);
+      expect((first as ReconcileError).trace).toContain(AUTOCREATE_TRACE);
+
+      // The task fails again after the restart with the very same trace: seen RESTARTING in
+      // between, it is final; else it is final once the restart grace (30 s) is over.
+      const lines: string[] = [];
+      const started = Date.now();
+      const again = await reconcile(d, client, reconcileOpts({ log: (l) => (lines.push(l), console.log(`[registrar] ${l}`)) })).catch((e: unknown) => e);
+      console.log(`[registrar] failure after the restart reported in ${Date.now() - started} ms`);
+      expect(again).toBeInstanceOf(ReconcileError);
+      expect((again as ReconcileError).message).toMatch(new RegExp(`^task ${REVIVED}-0 FAILED on `));
+      expect((again as ReconcileError).trace).toContain(AUTOCREATE_TRACE);
+      expect(lines).toContain(`${REVIVED}: unchanged but FAILED; restarting failed parts`);
+      expect(Date.now() - started).toBeLessThan(60_000);
+    });
+
+    it("once the cause is removed (the publication created), reconcile brings it to RUNNING, with no stale trace reported", async () => {
+      const d = desired([revived()], who, []);
+      const admin = await pgAdmin(env, database);
+      try {
+        await admin.query(`CREATE PUBLICATION ${revived().publicationName} FOR TABLE public.meters`);
+      } finally {
+        await admin.end();
+      }
+      // The worker still shows the task FAILED with the old trace until something restarts it.
+      const failed = await client.status(REVIVED);
+      expect(failed.tasks.map((t) => [t.state, t.trace?.includes(AUTOCREATE_TRACE)])).toEqual([["FAILED", true]]);
+      const startsBefore = await taskStarts(env, REVIVED);
+
+      // One restart of the failed task; right after Connect accepts it, status still shows the
+      // old FAILED for a moment, which must not be taken for the outcome.
+      const lines: string[] = [];
+      const { client: rec, requests } = recordingClient();
+      const r = await reconcile(d, rec, reconcileOpts({ log: (l) => (lines.push(l), console.log(`[registrar] ${l}`)) }));
+      expect(r.unchanged).toEqual([REVIVED]);
+      expect([r.created, r.updated, r.deleted]).toEqual([[], [], []]);
+      expect(mutating(requests).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /connectors/${REVIVED}/restart`]);
+      expect(lines).toContain(`${REVIVED}: unchanged but FAILED; restarting failed parts`);
+      expect(lines).toContain(`${REVIVED}: RUNNING`);
+      expect(lines.join("\n")).not.toContain(AUTOCREATE_TRACE);
+
+      const s = await client.status(REVIVED);
+      expect([s.connector.state, ...s.tasks.map((t) => t.state)]).toEqual(["RUNNING", "RUNNING"]);
+      expect(await taskStarts(env, REVIVED)).toBe(startsBefore + 1);
+      // And it really streams: the snapshot of both rows is on its topic.
+      const records = await readTopic(`${REVIVED}.public.meters`, 2);
+      expect(records.map((rec) => rec.value.payload.after.serial_no).sort()).toEqual(["EL-2019-000142", "GA-2021-003318"]);
+    });
   });
 
   it("a config Connect's own validation rejects (wrong password) fails reconcile at once with Connect's message and creates nothing", async () => {
