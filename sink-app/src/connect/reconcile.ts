@@ -116,8 +116,8 @@ export function judgeFailures(
   const stillStale = stale.filter((b) => failed.some((f) => f.part === b.part && f.trace === b.trace));
   const fresh = failed.find((f) => !stillStale.some((b) => b.part === f.part));
   if (fresh) return { final: { ...fresh, stale: false }, stale: stillStale };
-  const oldest = failed.find((f) => f.part === stillStale[0]?.part);
-  if (graceOver && oldest) return { final: { ...oldest, stale: true }, stale: stillStale };
+  const stillShown = failed.find((f) => f.part === stillStale[0]?.part);
+  if (graceOver && stillShown) return { final: { ...stillShown, stale: true }, stale: stillStale };
   return { stale: stillStale };
 }
 
