@@ -127,7 +127,11 @@ export interface SinkAppProps {
 
 /** The consumer service: Debezium topics into Meter Master and the per-database API endpoints. */
 export class SinkApp extends ServiceContainer {
+  /** The config file's text as uploaded into the container. */
+  readonly configJson: string;
+
   constructor(scope: Construct, id: string, props: SinkAppProps) {
+    const configJson = sinkAppConfigJson(props.config);
     super(scope, id, {
       prefix: props.prefix,
       name: "sink-app",
@@ -137,13 +141,14 @@ export class SinkApp extends ServiceContainer {
       ports: [{ internal: props.httpPort, external: props.hostPort }],
       command: ["node", ENTRY.sinkApp],
       env: ["SINK_APP_CONFIG=/etc/sink-app/config.json", ...props.secretEnv.map((name) => props.secrets.env(name))],
-      files: [{ path: "/etc/sink-app/config.json", content: sinkAppConfigJson(props.config) }],
+      files: [{ path: "/etc/sink-app/config.json", content: configJson }],
       healthCheck: { test: ["CMD", "node", ENTRY.healthcheck] },
       waitTimeoutSeconds: props.waitTimeoutSeconds,
       memoryMb: props.memoryMb,
       cpus: props.cpus,
       dependsOn: props.dependsOn,
     });
+    this.configJson = configJson;
   }
 }
 
@@ -176,7 +181,6 @@ export class DemoApi extends ServiceContainer {
   }
 }
 
-/** The sink-app's config file as uploaded (the synth tests compare Terraform's reading of it with this). */
-export function sinkAppConfigJson(config: unknown): string {
+function sinkAppConfigJson(config: unknown): string {
   return JSON.stringify(config, null, 2);
 }

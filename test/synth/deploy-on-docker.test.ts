@@ -5,12 +5,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Testing } from "cdktf";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TerraformStack, Testing } from "cdktf";
 import { loadPipelineInputs } from "../../stacks/inputs.js";
-import { PipelineStack, type PipelineStackProps } from "../../stacks/pipeline-stack.js";
+import { PipelineStack, secretKinds, type PipelineStackProps } from "../../stacks/pipeline-stack.js";
 import { stackFile } from "../../stacks/constructs/init-files.js";
-import { sinkAppConfigJson } from "../../stacks/constructs/sink-app.js";
+import { Secrets } from "../../stacks/constructs/secrets.js";
+import type { SinkApp } from "../../stacks/constructs/sink-app.js";
 import { container, containers, synth, type Synthesized } from "./synth-helpers.js";
 import { jsonStrings, readAsTerraform, templateSequences } from "./terraform-template.js";
 
@@ -20,12 +21,14 @@ const DELIBERATE = /^(var\.[a-z0-9_]+|docker_[a-z_]+\.[A-Za-z0-9_-]+\.[a-z_]+|se
 const COMPONENT_INIT_DIR: Record<string, string> = { mssql: "mssql", oracle: "oracle", mysql: "mysql", postgres: "postgres" };
 
 let inputs: PipelineStackProps;
+let stack: PipelineStack;
 let json: Synthesized;
 
 beforeAll(async () => {
   // The stack as `cdktf synth` builds it from the shipped config files: every source embedded.
   inputs = await loadPipelineInputs();
-  json = JSON.parse(Testing.synth(new PipelineStack(Testing.app(), "meter-master", inputs))) as Synthesized;
+  stack = new PipelineStack(Testing.app(), "meter-master", inputs);
+  json = JSON.parse(Testing.synth(stack)) as Synthesized;
 });
 
 /** Every uploaded file: the container's component, the path in the container, and the raw JSON string. */
@@ -38,7 +41,7 @@ function uploads(): Array<{ component: string; file: string; content: string }> 
 /** What each uploaded file must be, byte for byte, taken from where it comes from. */
 function sourceOf(u: { component: string; file: string }): string {
   if (u.component === "registrar") return JSON.stringify(inputs.connectors, null, 2);
-  if (u.component === "sink-app") return sinkAppConfigJson(inputs.sinkApp.config);
+  if (u.component === "sink-app") return (stack.node.findChild("sink-app") as SinkApp).configJson;
   return readFileSync(stackFile(`init-sql/${COMPONENT_INIT_DIR[u.component]}/${basename(u.file)}`), "utf8");
 }
 
@@ -64,7 +67,7 @@ describe("strings as Terraform reads them", () => {
   });
 
   const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
-  it.skipIf(terraform.status !== 0)("reads back the same bytes when the real Terraform CLI evaluates them (NOT RUN without terraform on PATH)", () => {
+  it.skipIf(terraform.status !== 0)("reads back the same bytes when the real Terraform CLI evaluates them (NOT RUN, and skipped, where terraform is not on PATH)", () => {
     // A configuration of outputs only needs no provider, so this runs offline.
     const dir = mkdtempSync(join(tmpdir(), "tf-literals-"));
     try {
@@ -154,4 +157,23 @@ describe("images", () => {
   });
 });
 
-afterAll(() => undefined);
+describe("secrets:init", () => {
+  it("generates the passwords of containers the stack runs", () => {
+    expect(secretKinds(inputs)).toMatchObject({
+      POSTGRES_PASSWORD: "generated",
+      POSTGRES_DEBEZIUM_PASSWORD: "generated",
+      MYSQL_ROOT_PASSWORD: "generated",
+      MSSQL_SA_PASSWORD: "generated",
+      ORACLE_APP_PASSWORD: "generated",
+    });
+  });
+
+  it("leaves a secret that only a consumer reads (an external login, an API token) to the user", () => {
+    const secrets = new Secrets(new TerraformStack(Testing.app(), "probe"), "secrets");
+    secrets.env("MSSQL_API_TOKEN"); // an API endpoint's token, named in the sink-app config
+    secrets.env("POSTGRES_DEBEZIUM_PASSWORD"); // read by Connect for an external server
+    secrets.env("MYSQL_DEBEZIUM_PASSWORD");
+    secrets.env("MYSQL_DEBEZIUM_PASSWORD", "generated"); // the embedded MySQL container sets it
+    expect(secrets.kinds()).toEqual({ MSSQL_API_TOKEN: "provided", MYSQL_DEBEZIUM_PASSWORD: "generated", POSTGRES_DEBEZIUM_PASSWORD: "provided" });
+  });
+});

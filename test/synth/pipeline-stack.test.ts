@@ -44,7 +44,9 @@ describe("the default deployment", () => {
     expect(image.build.build_args).toEqual({
       BASE_IMAGE: "quay.io/debezium/connect:3.5.0.Final",
       AIVEN_HTTP_SINK_VERSION: "0.8.0",
+      AIVEN_HTTP_SINK_SHA256: "",
       OJDBC_VERSION: "23.26.4.0.0",
+      OJDBC_SHA256: "df977e9291499cd4ceee7d577462c285987dd2ad0216637c0865eb98956a9e6e",
     });
     expect(image.build.context).toMatch(/stacks\/images\/kafka-connect$/);
     expect(image.triggers.source_sha256).toMatch(/^[0-9a-f]{64}$/);
