@@ -20,6 +20,9 @@ const DELIBERATE = /^(var\.[a-z0-9_]+|docker_[a-z_]+\.[A-Za-z0-9_-]+\.[a-z_]+|se
 
 const COMPONENT_INIT_DIR: Record<string, string> = { mssql: "mssql", oracle: "oracle", mysql: "mysql", postgres: "postgres" };
 
+/** The real Terraform CLI, where installed: configurations without providers run offline. */
+const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
+
 let inputs: PipelineStackProps;
 let stack: PipelineStack;
 let json: Synthesized;
@@ -66,7 +69,6 @@ describe("strings as Terraform reads them", () => {
     expect(all.some((u) => sourceOf(u).includes("${"))).toBe(true);
   });
 
-  const terraform = spawnSync("terraform", ["version"], { encoding: "utf8" });
   it.skipIf(terraform.status !== 0)("reads back the same bytes when the real Terraform CLI evaluates them (NOT RUN, and skipped, where terraform is not on PATH)", () => {
     // A configuration of outputs only needs no provider, so this runs offline.
     const dir = mkdtempSync(join(tmpdir(), "tf-literals-"));
@@ -131,6 +133,43 @@ describe("the registrar", () => {
     expect(r.stderr).toContain("registrar: FAILED (connector postgres): task postgres-0 FAILED\n");
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\r]/);
   });
+
+  it.skipIf(terraform.status !== 0)(
+    "with the real Terraform CLI: a failed check taints the resource, the next apply runs it again, and then plans no change (NOT RUN, and skipped, where terraform is not on PATH)",
+    () => {
+      // The same check on Terraform's built-in terraform_data resource (no provider download), with
+      // the exit code it sees taken from a variable instead of a container.
+      const dir = mkdtempSync(join(tmpdir(), "tf-registrar-"));
+      try {
+        const config = {
+          variable: { registrar_exit_code: { type: "number" } },
+          resource: {
+            terraform_data: {
+              registrar: {
+                input: "connectors v1",
+                provisioner: [{ "local-exec": { ...check(), environment: { REGISTRAR_EXIT_CODE: "${var.registrar_exit_code}", REGISTRAR_LOG: "registrar: FAILED (connector postgres)" } } }],
+              },
+            },
+          },
+        };
+        writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config));
+        const tf = (...args: string[]) =>
+          spawnSync("terraform", [...args, "-no-color", "-input=false"], { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
+        expect(tf("init").status).toBe(0);
+        const failed = tf("apply", "-auto-approve", "-var", "registrar_exit_code=1");
+        expect(failed.status).toBe(1);
+        expect(failed.stderr).toContain("The connector registrar failed (exit code 1)");
+        expect(failed.stderr).toContain("registrar: FAILED (connector postgres)");
+        // After the fix: the deploy simply works, because the failed one is replaced.
+        const plan = tf("plan", "-var", "registrar_exit_code=0");
+        expect(plan.stdout).toMatch(/terraform_data\.registrar is tainted, so must be replaced/);
+        expect(tf("apply", "-auto-approve", "-var", "registrar_exit_code=0").status).toBe(0);
+        expect(tf("plan", "-detailed-exitcode", "-var", "registrar_exit_code=0").status).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("runs with a TTY, so its log has no Docker stream headers", () => {
     expect(registrar().tty).toBe(true);
