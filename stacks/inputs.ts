@@ -1,115 +1,114 @@
+// The one validation of the config files, used by `cdktf synth` (main.ts), `npm run deploy` and
+// `npm run connectors -- validate`: every file against its schema, every rule across files, and
+// the sink-app's runtime config as the stack builds it, parsed with the sink-app's own schema.
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { BUILT_IN_SOURCES, DeploymentSchema, type BuiltInSource, type Deployment, type DeploymentInput } from "../connector-configs/schemas/deployment.js";
-import { ConfigValidationError, parseConfig, type ConfigIssue } from "../connector-configs/schemas/errors.js";
-import { crossFileIssues, loadConnectorConfigs, type Loaded } from "../connector-configs/load.js";
+import { fileURLToPath } from "node:url";
+import { App } from "cdktf";
+import type { DeploymentInput } from "../connector-configs/schemas/deployment.js";
+import { ConfigValidationError, type ConfigIssue } from "../connector-configs/schemas/errors.js";
+import { configFilesIn, DEPLOYMENT_FILE, displayPath, ENDPOINTS_FILE, HTTP_SINKS_SUBDIR, loadConfigSet, MAPPING_FILE, SOURCES_SUBDIR, type ConfigSet } from "../connector-configs/load.js";
+import { crossFileRules, inPipeline, isBuiltIn } from "../connector-configs/rules.js";
 import { renderDesiredConnectors, sourceTopics } from "../connector-configs/render.js";
-import type { SourceConnectorConfig } from "../connector-configs/schemas/debezium.js";
-import { buildSinkAppConfig } from "./sink-app-config.js";
-import type { PipelineStackProps } from "./pipeline-stack.js";
+import { sinkAppConfigDraft, SINK_APP_HTTP_PORT } from "./sink-app-config.js";
+import { PipelineStack, type PipelineStackProps } from "./pipeline-stack.js";
 
 const CONFIG_DIR = fileURLToPath(new URL("../connector-configs/", import.meta.url));
 
-/** Host name of each embedded database container on the stack's network. */
-const EMBEDDED_HOST: Record<BuiltInSource, string> = { mssql: "mssql", oracle: "oracle", mysql: "mysql", postgres: "postgres" };
-
-async function importDefault(file: string): Promise<unknown> {
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  return mod.default;
+export interface PipelineCheck {
+  /** Every problem found, in the order of the files, then the rules across files, then the sink-app config. */
+  readonly issues: ConfigIssue[];
+  /** The parsed files (those that parsed). */
+  readonly set: ConfigSet;
+  /** The stack's inputs, when there is no problem. */
+  readonly inputs?: PipelineStackProps;
 }
 
-const display = (file: string) => path.relative(process.cwd(), file) || file;
-
 /**
- * Everything the stack is built from, read from connector-configs/ and checked as a whole.
- * Every problem in every file is reported at once (file, field path, value, what was expected),
- * and nothing is synthesized from an invalid config.
+ * Checks a whole connector-configs directory as synth does, and reports every problem at once.
+ * `overrides.deployment` replaces the value of deployment.ts (tests, tools that vary one setting).
  */
-export async function loadPipelineInputs(
+export async function checkPipelineConfig(
   configDir: string = CONFIG_DIR,
-  /** Replaces the value of deployment.ts (tests, and tools that vary one setting). */
   overrides: { deployment?: DeploymentInput } = {},
-): Promise<PipelineStackProps> {
-  const issues: ConfigIssue[] = [];
-  const collect = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof ConfigValidationError) {
-        issues.push(...e.issues);
-        return undefined;
-      }
-      throw e;
-    }
-  };
+  extraFiles: readonly string[] = [],
+): Promise<PipelineCheck> {
+  const deploymentFile = path.join(configDir, DEPLOYMENT_FILE);
+  const files = [...new Set([...(await configFilesIn(configDir)), ...extraFiles.map((f) => path.resolve(f))])];
+  // Without a deployment.ts every default applies: parse an empty one, so the rules still see it.
+  const deployment = "deployment" in overrides ? overrides.deployment : files.includes(deploymentFile) ? undefined : {};
+  if (!files.includes(deploymentFile)) files.unshift(deploymentFile);
+  const { set, issues } = await loadConfigSet(files, deployment === undefined ? {} : { deployment });
+  issues.push(...crossFileRules(set));
+  if (issues.length > 0 || !set.deployment) return { issues, set };
 
-  const deploymentFile = path.join(configDir, "deployment.ts");
-  const rawDeployment = overrides.deployment ?? (await importDefault(deploymentFile));
-  const parsedDeployment = collect(() => parseConfig(DeploymentSchema, rawDeployment ?? {}, display(deploymentFile)));
-
-  let loaded: Awaited<ReturnType<typeof loadConnectorConfigs>> | undefined;
+  const inputs = stackInputs(set, configDir);
+  // Build the stack once without synthesizing it: the sink-app config it assembles from the
+  // constructs is parsed there, and its problems belong in this report too.
   try {
-    loaded = await loadConnectorConfigs(configDir);
-    issues.push(...crossFileIssues(loaded));
+    new PipelineStack(new App({ outdir: path.join(configDir, ".check-never-written") }), "config-check", inputs);
   } catch (e) {
     if (!(e instanceof ConfigValidationError)) throw e;
-    issues.push(...e.issues);
+    return { issues: [...e.issues], set };
   }
+  return { issues, set, inputs };
+}
 
-  if (parsedDeployment && loaded) issues.push(...deploymentIssues(parsedDeployment, loaded.sources));
-  if (issues.length > 0 || !parsedDeployment || !loaded) throw new ConfigValidationError(issues);
-
-  const d: Deployment = parsedDeployment;
-  const inPipeline = (s: Loaded<SourceConnectorConfig>) =>
-    s.config.enabled && (!isBuiltIn(s.config.name) || d.sources[s.config.name].enabled);
-  const sources = loaded.sources.filter(inPipeline);
+/** The stack's inputs from a valid set of config files. */
+function stackInputs(set: ConfigSet, configDir: string): PipelineStackProps {
+  const d = set.deployment!.config;
+  const sources = set.sources.filter((s) => inPipeline(s.config, d));
   const externalSources = sources
     .filter((s) => !isBuiltIn(s.config.name) || d.sources[s.config.name].database.mode === "external")
     .map((s) => s.config.name);
-
-  const connectors = renderDesiredConnectors(
-    [...sources.map((s) => s.config), ...loaded.httpSinks.map((h) => h.config)],
-    { externalSources },
-  );
-
-  const sinkApp = await buildSinkAppConfig({
-    configDir,
-    deployment: d,
-    kafkaBootstrap: d.kafka.mode === "embedded" ? "kafka:9092" : d.kafka.bootstrapServers,
-    sources: sources.map((s) => ({ name: s.config.name, topics: sourceTopics(s.config) })),
-  });
-
-  return { deployment: d, connectors, sinkApp };
+  const connectors = renderDesiredConnectors([...sources.map((s) => s.config), ...set.httpSinks.map((h) => h.config)], { externalSources });
+  const config = sinkAppConfigDraft(d, set, sources.map((s) => ({ name: s.config.name, topics: sourceTopics(s.config) })));
+  const origins = {
+    deploymentFile: set.deployment!.displayFile,
+    mappingFile: set.mapping?.displayFile ?? displayPath(path.join(configDir, MAPPING_FILE)),
+    endpointsFile: set.endpoints?.displayFile ?? displayPath(path.join(configDir, ENDPOINTS_FILE)),
+  };
+  return { deployment: d, connectors, sinkApp: { config, origins, httpPort: SINK_APP_HTTP_PORT } };
 }
 
-function isBuiltIn(name: string): name is BuiltInSource {
-  return (BUILT_IN_SOURCES as readonly string[]).includes(name);
+/**
+ * Everything the stack is built from, read from connector-configs/ and checked as a whole.
+ * Throws ConfigValidationError with every problem (file, field path, value, what was expected);
+ * nothing is synthesized from an invalid config.
+ */
+export async function loadPipelineInputs(configDir: string = CONFIG_DIR, overrides: { deployment?: DeploymentInput } = {}): Promise<PipelineStackProps> {
+  const check = await checkPipelineConfig(configDir, overrides);
+  if (!check.inputs) throw new ConfigValidationError(check.issues);
+  return check.inputs;
 }
 
-/** Rules that span deployment.ts and the connector files. */
-function deploymentIssues(d: Deployment, sources: Loaded<SourceConnectorConfig>[]): ConfigIssue[] {
+/** The connector-configs directory a config file belongs to (its folder, or the parent of sources/ and http-sinks/). */
+export function configDirOf(file: string): string {
+  const dir = path.dirname(path.resolve(file));
+  const folder = path.basename(dir);
+  return folder === SOURCES_SUBDIR || folder === HTTP_SINKS_SUBDIR ? path.dirname(dir) : dir;
+}
+
+/**
+ * Checks the given files in the context of their connector-configs directory (so a mapping is
+ * checked against the connectors next to it), reporting the problems of those files and of
+ * rules that name them.
+ */
+export async function checkConfigFiles(files: readonly string[]): Promise<PipelineCheck & { files: string[] }> {
+  const abs = [...new Set(files.map((f) => path.resolve(f)))];
+  const shown = new Set(abs.map(displayPath));
   const issues: ConfigIssue[] = [];
-  for (const s of sources) {
-    const name = s.config.name;
-    if (!isBuiltIn(name) || !s.config.enabled || !d.sources[name].enabled) continue;
-    const embedded = d.sources[name].database.mode === "embedded";
-    const host = s.config.connection.host;
-    if (embedded && host !== EMBEDDED_HOST[name]) {
-      issues.push({
-        file: s.displayFile,
-        path: "connection.host",
-        value: JSON.stringify(host),
-        expected: `"${EMBEDDED_HOST[name]}", the embedded container, because connector-configs/deployment.ts runs ${name} embedded (set sources.${name}.database.mode to "external" to use your own server)`,
-      });
-    }
-    if (!embedded && host === EMBEDDED_HOST[name]) {
-      issues.push({
-        file: s.displayFile,
-        path: "connection.host",
-        value: JSON.stringify(host),
-        expected: `your server's address: connector-configs/deployment.ts marks ${name} external, so no "${host}" container exists`,
-      });
-    }
+  const set: ConfigSet = { sources: [], httpSinks: [] };
+  for (const dir of [...new Set(abs.map(configDirOf))]) {
+    const mine = abs.filter((f) => configDirOf(f) === dir);
+    const check = await checkPipelineConfig(dir, {}, mine);
+    const concerns = (i: ConfigIssue) => shown.has(i.file) || [...shown].some((f) => i.expected.includes(f));
+    issues.push(...check.issues.filter(concerns));
+    const given = <T extends { file: string }>(l: T | undefined) => (l && mine.includes(l.file) ? l : undefined);
+    set.sources.push(...check.set.sources.filter((l) => mine.includes(l.file)));
+    set.httpSinks.push(...check.set.httpSinks.filter((l) => mine.includes(l.file)));
+    set.deployment ??= given(check.set.deployment);
+    set.mapping ??= given(check.set.mapping);
+    set.endpoints ??= given(check.set.endpoints);
   }
-  return issues;
+  return { issues, set, files: abs };
 }

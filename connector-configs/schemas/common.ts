@@ -3,16 +3,8 @@
 // escape hatch with its shadowing check.
 import { z } from "zod";
 
-/** Source names double as Meter Master `source_system`, topic prefixes and connector names. */
-export const SOURCE_NAME = /^[a-z][a-z0-9_-]*$/;
-
-export const sourceNameSchema = z
-  .string()
-  .regex(SOURCE_NAME, "a lowercase name: a letter, then letters, digits, '_' or '-' (e.g. \"postgres\")")
-  .max(64)
-  .describe(
-    "Source name: the Kafka Connect connector name, the default topic prefix, and `source_system` in Meter Master. Lowercase [a-z][a-z0-9_-]*.",
-  );
+// One source-name rule for every file (connector names, mapping and endpoint keys, the sink-app).
+export { SOURCE_NAME, SourceNameSchema as sourceNameSchema } from "../../sink-app/src/validation.js";
 
 /** SMT, predicate and converter names become parts of config keys (`transforms.<name>.type`). */
 const ALIAS = /^[A-Za-z][A-Za-z0-9_]*$/;

@@ -4,7 +4,10 @@
 // `${env:VAR}`, never the password itself.
 import { z } from "zod";
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// UPPER_SNAKE_CASE: each name becomes a sensitive Terraform variable (TF_VAR_<lower case>) and an
+// environment variable of the containers; the stack's Secrets construct accepts nothing else.
+export const SECRET_ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+export const SECRET_ENV_EXPECTED = "the NAME of an environment variable in UPPER_SNAKE_CASE (A-Z, digits, '_'), e.g. POSTGRES_DEBEZIUM_PASSWORD, never the secret itself";
 // ConfigTransformer splits `${provider:path:key}` on ':' and stops at '}', so neither may appear.
 const FILE_PART = /^[^:}{\s]+$/;
 
@@ -12,7 +15,7 @@ export const envSecretSchema = z
   .object({
     env: z
       .string()
-      .regex(ENV_NAME, "an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+      .regex(SECRET_ENV_NAME, SECRET_ENV_EXPECTED)
       .describe("Name of an environment variable of the Kafka Connect worker that holds the secret (EnvVarConfigProvider, `${env:VAR}`)."),
   })
   .strict()

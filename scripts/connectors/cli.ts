@@ -16,13 +16,8 @@ import {
 import { reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
 import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
-import {
-  CONNECTOR_CONFIG_DIR,
-  HTTP_SINKS_SUBDIR,
-  loadConnectorConfigs,
-  loadConnectorFile,
-  loadConnectorFiles,
-} from "../../connector-configs/load.js";
+import { CONNECTOR_CONFIG_DIR, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile, type ConfigSet } from "../../connector-configs/load.js";
+import { checkConfigFiles, checkPipelineConfig } from "../../stacks/inputs.js";
 import { DEFAULT_OWNER, renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
 import { httpSinkFileContent, httpSinkFileName, validateHttpSinkAnswers } from "./http-sink-file.js";
 
@@ -149,23 +144,20 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command("validate [files...]")
-    .description("Check connector config files offline (default: all under connector-configs/sources and http-sinks); exits non-zero on any problem.")
+    .description(
+      "Check the config files offline, as cdktf synth does: every file under connector-configs/ (deployment, mapping, endpoints, sources, HTTP sinks), every rule across files and the sink-app config built from them; with files, those files in the context of their folder. Exits non-zero on any problem.",
+    )
     .option("--dir <dir>", "connector-configs directory", CONNECTOR_CONFIG_DIR)
     .option("--json", "print JSON")
     .action(async (files: string[], opts) => {
-      try {
-        const loaded = files.length > 0 ? await loadConnectorFiles(files) : await loadConnectorConfigs(opts.dir);
-        const summary = [
-          ...loaded.sources.map((l) => ({ file: l.displayFile, kind: l.config.kind, name: l.config.name, enabled: l.config.enabled, topics: sourceTopics(l.config) })),
-          ...loaded.httpSinks.map((l) => ({ file: l.displayFile, kind: l.config.kind, name: l.config.name, enabled: l.config.enabled, topics: l.config.topics })),
-        ];
-        if (opts.json) io.out(JSON.stringify({ ok: true, files: summary }, null, 2));
-        else for (const s of summary) io.out(`OK  ${s.file}  (${s.kind} "${s.name}"${s.enabled ? "" : ", disabled"})`);
-      } catch (err) {
-        if (!(err instanceof ConfigValidationError)) throw err;
-        if (opts.json) io.out(JSON.stringify({ ok: false, issues: err.issues }, null, 2));
-        throw new CliError(formatIssues(err.issues));
+      const check = files.length > 0 ? await checkConfigFiles(files) : await checkPipelineConfig(opts.dir);
+      if (check.issues.length > 0) {
+        if (opts.json) io.out(JSON.stringify({ ok: false, issues: check.issues }, null, 2));
+        throw new ConfigValidationError(check.issues);
       }
+      const summary = summarize(check.set);
+      if (opts.json) io.out(JSON.stringify({ ok: true, files: summary }, null, 2));
+      else for (const s of summary) io.out(`OK  ${s.file}  (${s.what})`);
     });
 
   connectOpts(program.command("apply").description("Render the config files and apply them to Kafka Connect, exactly as the registrar does at deploy time."))
@@ -233,6 +225,18 @@ export function buildProgram(io: CliIo): Command {
     });
 
   return program;
+}
+
+/** One line per valid file: what it declares. */
+function summarize(set: ConfigSet): { file: string; what: string; topics?: string[] }[] {
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  return [
+    ...(set.deployment ? [{ file: set.deployment.displayFile, what: `deployment "${set.deployment.config.name}"` }] : []),
+    ...(set.mapping ? [{ file: set.mapping.displayFile, what: `Meter Master mapping of ${plural(Object.keys(set.mapping.config.sources).length, "source")}` }] : []),
+    ...(set.endpoints ? [{ file: set.endpoints.displayFile, what: `API endpoints of ${plural(Object.keys(set.endpoints.config).length, "source")}` }] : []),
+    ...set.sources.map((l) => ({ file: l.displayFile, what: `${l.config.kind} "${l.config.name}"${l.config.enabled ? "" : ", disabled"}`, topics: sourceTopics(l.config) })),
+    ...set.httpSinks.map((l) => ({ file: l.displayFile, what: `${l.config.kind} "${l.config.name}"${l.config.enabled ? "" : ", disabled"}`, topics: l.config.topics })),
+  ];
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { EndpointConfigSchema } from "./delivery/http/index.js";
-import { MeterMasterMappingSchema, SOURCE_NAME } from "./mapping/schema.js";
+import { MeterMasterMappingSchema } from "./mapping/schema.js";
 import { IDENTIFIER } from "./meter-master/identifiers.js";
-import { ConfigError, parseOrThrow } from "./validation.js";
+import { ConfigError, parseOrThrow, SourceNameSchema } from "./validation.js";
 
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
@@ -51,11 +51,13 @@ export const MeterMasterTargetSchema = z
       .describe("soft: keep deleted rows with is_deleted = true; hard: remove them (their delete position is kept in <table>_tombstones)"),
     createTable: z.boolean().default(true).describe("create the table at start if it does not exist"),
   })
-  .strict();
+  .strict()
+  // Defaults that depend on the engine are resolved here, so a parsed config carries final values.
+  .transform((t) => ({ ...t, port: t.port ?? (t.kind === "mssql" ? 1433 : 5432), schema: t.schema ?? (t.kind === "mssql" ? "dbo" : "public") }));
 
 export const SourceSettingsSchema = z
   .object({
-    name: z.string().regex(SOURCE_NAME, 'a source name is lowercase: a letter, then letters, digits, "_" or "-"').describe("source system name"),
+    name: SourceNameSchema.describe("source system name"),
     topics: z
       .array(z.string().regex(KAFKA_TOPIC, "not a valid Kafka topic name"))
       .min(1)
@@ -126,13 +128,13 @@ export const SinkAppConfigSchema = z
     const topicOwner = new Map<string, string>();
     for (const [i, source] of cfg.sources.entries()) {
       if (seen.has(source.name)) {
-        ctx.addIssue({ code: "custom", path: ["sources", i, "name"], message: `source "${source.name}" is listed twice` });
+        ctx.addIssue({ code: "custom", path: ["sources", i, "name"], message: `a source listed once ("${source.name}" is listed twice)` });
       }
       seen.add(source.name);
       for (const [j, topic] of source.topics.entries()) {
         const owner = topicOwner.get(topic);
         if (owner !== undefined && owner !== source.name) {
-          ctx.addIssue({ code: "custom", path: ["sources", i, "topics", j], message: `topic ${topic} is already consumed for source "${owner}"` });
+          ctx.addIssue({ code: "custom", path: ["sources", i, "topics", j], message: `a topic not already consumed for source "${owner}"` });
         }
         topicOwner.set(topic, source.name);
       }
@@ -140,8 +142,8 @@ export const SinkAppConfigSchema = z
       if (needsMapping && !Object.hasOwn(cfg.mapping.sources, source.name)) {
         ctx.addIssue({
           code: "custom",
-          path: ["mapping", "sources"],
-          message: `no mapping for source "${source.name}" (mapped: ${Object.keys(cfg.mapping.sources).join(", ") || "none"})`,
+          path: ["mapping", "sources", source.name],
+          message: `a mapping for source "${source.name}", which is consumed (mapped: ${Object.keys(cfg.mapping.sources).join(", ") || "none"})`,
         });
       }
     }
@@ -149,6 +151,8 @@ export const SinkAppConfigSchema = z
 
 export type SinkAppConfig = z.output<typeof SinkAppConfigSchema>;
 export type SinkAppConfigInput = z.input<typeof SinkAppConfigSchema>;
+export type KafkaSettingsInput = z.input<typeof KafkaSettingsSchema>;
+export type MeterMasterTargetInput = z.input<typeof MeterMasterTargetSchema>;
 export type SourceSettings = SinkAppConfig["sources"][number];
 export type MeterMasterTarget = SinkAppConfig["meterMaster"];
 
@@ -162,23 +166,23 @@ export function loadSinkAppConfig(file: string): SinkAppConfig {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
+    throw new ConfigError([{ file, path: "(file)", value: "(unreadable)", expected: `a readable file: ${(err as Error).message}` }]);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
+    throw new ConfigError([{ file, path: "(file)", value: "(not JSON)", expected: `valid JSON: ${(err as Error).message}` }]);
   }
   return parseSinkAppConfig(json, file);
 }
 
 export function targetPort(target: MeterMasterTarget): number {
-  return target.port ?? (target.kind === "mssql" ? 1433 : 5432);
+  return target.port;
 }
 
 export function targetSchema(target: MeterMasterTarget): string {
-  return target.schema ?? (target.kind === "mssql" ? "dbo" : "public");
+  return target.schema;
 }
 
 export function deadLetterTopic(template: string, source: string): string {

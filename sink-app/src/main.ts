@@ -20,8 +20,8 @@ async function createStore(cfg: SinkAppConfig, env: NodeJS.ProcessEnv): Promise<
   if (!target.enabled) return null;
   const password = env[target.passwordEnv];
   if (!password) {
-    throw new ConfigError(`environment variable ${target.passwordEnv}`, [
-      `meterMaster.passwordEnv names ${target.passwordEnv}, which is not set or empty (the Meter Master login's password)`,
+    throw new ConfigError([
+      { file: "environment", path: target.passwordEnv, value: "(not set or empty)", expected: "the Meter Master login's password (meterMaster.passwordEnv names this variable)" },
     ]);
   }
   const common = {

@@ -3,14 +3,10 @@
 
 import { z } from "zod";
 import { isKnownTimeZone } from "../decode/time.js";
-import { parseOrThrow } from "../validation.js";
+import { parseOrThrow, SOURCE_NAME, SOURCE_NAME_EXPECTED, SourceNameSchema } from "../validation.js";
 
-export const SOURCE_NAME = /^[a-z][a-z0-9_-]*$/;
-
-export const SourceNameSchema = z
-  .string()
-  .regex(SOURCE_NAME, "a source name is lowercase: a letter, then letters, digits, '_' or '-'")
-  .describe("source system name (mssql, oracle, mysql, postgres, or your own)");
+// One source-name rule for every config file.
+export { SOURCE_NAME, SourceNameSchema };
 
 /** How to read a value from a schema-less event (value.converter.schemas.enable=false). */
 export const EncodingSchema = z
@@ -33,7 +29,7 @@ export const EncodingSchema = z
 
 const TimeZoneSchema = z
   .string()
-  .refine(isKnownTimeZone, "must be an IANA time zone name such as UTC or Europe/Berlin")
+  .refine(isKnownTimeZone, "an IANA time zone name such as UTC or Europe/Berlin")
   .describe("time zone in which zone-less source timestamps (MySQL DATETIME, SQL Server DATETIME2, Oracle DATE) were written");
 
 export const ColumnRuleObjectSchema = z
@@ -80,6 +76,17 @@ export const MAPPED_COLUMNS = {
 } as const;
 export type MappedColumn = keyof typeof MAPPED_COLUMNS;
 export type TargetType = (typeof MAPPED_COLUMNS)[MappedColumn];
+type Encoding = z.output<typeof EncodingSchema>;
+
+const TIME_ENCODINGS: readonly Encoding[] = ["epoch-days", "epoch-millis", "epoch-micros", "epoch-nanos", "iso"];
+const DECIMAL_ENCODINGS: readonly Encoding[] = ["decimal-bytes", "decimal-text", "number"];
+/** The encodings a value may be read with for each Meter Master column type (text takes any: it is the value's text). */
+export const ENCODINGS_FOR: Readonly<Record<TargetType, readonly Encoding[] | "any">> = {
+  text: "any",
+  date: TIME_ENCODINGS,
+  timestamptz: TIME_ENCODINGS,
+  decimal: DECIMAL_ENCODINGS,
+};
 
 export const AttributeRuleSchema = z
   .object({
@@ -93,6 +100,18 @@ export const AttributeRuleSchema = z
   })
   .strict();
 export type AttributeRule = z.output<typeof AttributeRuleSchema>;
+
+/** The encodings that fit each attribute type (`auto`, `text`, `boolean` and `json` take any). */
+const ATTRIBUTE_ENCODINGS: Readonly<Record<AttributeRule["as"], readonly Encoding[] | "any">> = {
+  auto: "any",
+  text: "any",
+  boolean: "any",
+  json: "any",
+  integer: ["number", "decimal-text", "decimal-bytes"],
+  decimal: DECIMAL_ENCODINGS,
+  date: TIME_ENCODINGS,
+  timestamp: TIME_ENCODINGS,
+};
 
 export const AttributesSchema = z
   .object({
@@ -127,7 +146,12 @@ export const SourceMappingSchema = z
       .array(z.string().min(1))
       .min(1)
       .describe('primary key columns in order; source_key is the value (one column) or a JSON array like ["NYC","M-1001"]'),
-    columns: z.object(columnsShape).strict().describe("Meter Master column -> source column and conversion"),
+    columns: z
+      .strictObject(columnsShape, {
+        error: (iss) =>
+          iss.code === "unrecognized_keys" ? `a Meter Master column: ${Object.keys(MAPPED_COLUMNS).join(", ")}` : undefined,
+      })
+      .describe("Meter Master column -> source column and conversion"),
     attributes: AttributesSchema.default({ include: "unmapped", exclude: [], convert: {} }),
   })
   .strict()
@@ -135,20 +159,45 @@ export const SourceMappingSchema = z
     for (const [column, rule] of Object.entries(m.columns) as Array<[MappedColumn, ColumnRule | undefined]>) {
       if (rule === undefined || typeof rule === "string" || "const" in rule) continue;
       const target = MAPPED_COLUMNS[column];
-      if (target !== "text" && (rule.trim || rule.case !== undefined || rule.values !== undefined)) {
+      if (target !== "text") {
+        for (const k of ["trim", "case", "values"] as const) {
+          // trim defaults to false: only a value the user set counts
+          const set = k === "trim" ? rule.trim : rule[k] !== undefined;
+          if (set) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["columns", column, k],
+              input: rule[k],
+              message: `no ${k}: trim, case and values apply to text columns only, and ${column} is ${target}`,
+            });
+          }
+        }
+      }
+      const fits = ENCODINGS_FOR[target];
+      if (rule.encoding !== undefined && fits !== "any" && !fits.includes(rule.encoding)) {
         ctx.addIssue({
           code: "custom",
-          path: ["columns", column],
-          message: `trim, case and values apply to text columns only; ${column} is ${target}`,
+          path: ["columns", column, "encoding"],
+          input: rule.encoding,
+          message: `an encoding that gives a ${target} for ${column}: ${fits.join(", ")}`,
         });
       }
       if (rule.encoding === "decimal-bytes" && rule.scale === undefined) {
-        ctx.addIssue({ code: "custom", path: ["columns", column, "scale"], message: "encoding decimal-bytes needs the column's scale" });
+        ctx.addIssue({ code: "custom", path: ["columns", column, "scale"], message: "the column's scale: encoding decimal-bytes needs it" });
       }
     }
     for (const [column, rule] of Object.entries(m.attributes.convert)) {
+      const fits = ATTRIBUTE_ENCODINGS[rule.as];
+      if (rule.encoding !== undefined && fits !== "any" && !fits.includes(rule.encoding)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["attributes", "convert", column, "encoding"],
+          input: rule.encoding,
+          message: `an encoding that gives ${rule.as === "integer" ? "an" : "a"} ${rule.as}: ${fits.join(", ")}`,
+        });
+      }
       if (rule.encoding === "decimal-bytes" && rule.scale === undefined) {
-        ctx.addIssue({ code: "custom", path: ["attributes", "convert", column, "scale"], message: "encoding decimal-bytes needs the column's scale" });
+        ctx.addIssue({ code: "custom", path: ["attributes", "convert", column, "scale"], message: "the column's scale: encoding decimal-bytes needs it" });
       }
     }
   });
@@ -168,7 +217,8 @@ export const MeterMasterMappingSchema = z
               ctx.addIssue({
                 code: "custom",
                 path: [name],
-                message: `source name "${name}" must be lowercase letters, digits, "_" or "-", starting with a letter`,
+                input: name,
+                message: SOURCE_NAME_EXPECTED,
               });
             }
           }

@@ -1,9 +1,10 @@
 // Schema of one per-source HTTP API endpoint, and of connector-configs/api-endpoints.ts.
 // The schema is the single source of truth: types, defaults and docs come from here.
 import { z } from "zod";
+import { ConfigError, parseOrThrow, SOURCE_NAME, SOURCE_NAME_EXPECTED } from "../../validation.js";
 
-/** Source names as used across the package (mssql, oracle, mysql, postgres, or a user's own). */
-export const SOURCE_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
+/** Source names as used across the package: the one rule (validation.ts). */
+export const SOURCE_NAME_PATTERN = SOURCE_NAME;
 
 // An env var NAME, never a value: rejects pasted secrets such as "Bearer abc123".
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -165,7 +166,7 @@ export const EndpointConfigSchema = z
         (headers, ctx) => {
           for (const name of Object.keys(headers)) {
             if (!HEADER_NAME.test(name)) {
-              ctx.addIssue({ code: "custom", path: [name], message: `"${name}" is not a valid HTTP header name (token characters, no spaces or colons)` });
+              ctx.addIssue({ code: "custom", path: [name], input: name, message: "a valid HTTP header name (token characters, no spaces or colons)" });
             }
           }
         },
@@ -292,7 +293,8 @@ export const ApiEndpointsSchema = z
         ctx.addIssue({
           code: "custom",
           path: [name],
-          message: `source name "${name}" must be lowercase letters, digits, "_" or "-", starting with a letter`,
+          input: name,
+          message: SOURCE_NAME_EXPECTED,
         });
       }
     }
@@ -316,24 +318,10 @@ export function defineApiEndpoints<const T extends ApiEndpointsInput>(endpoints:
   return endpoints;
 }
 
-export class ApiEndpointsConfigError extends Error {
-  override readonly name = "ApiEndpointsConfigError";
-  constructor(
-    message: string,
-    readonly issues: ReadonlyArray<{ path: string; message: string }>,
-  ) {
-    super(message);
-  }
-}
+/** Config problems of api-endpoints.ts are reported like those of every other config file. */
+export { ConfigError as ApiEndpointsConfigError };
 
-/** Validates the api-endpoints file's value; the error names the file, each field path and what was expected. */
+/** Validates the api-endpoints file's value; the error names the file, each field path, the bad value and what was expected. */
 export function parseApiEndpoints(value: unknown, file = "connector-configs/api-endpoints.ts"): ApiEndpoints {
-  const result = ApiEndpointsSchema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(root)",
-    message: issue.message,
-  }));
-  const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
-  throw new ApiEndpointsConfigError(`${file} is invalid:\n${lines.join("\n")}`, issues);
+  return parseOrThrow(ApiEndpointsSchema, value, file);
 }
