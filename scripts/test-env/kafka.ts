@@ -18,9 +18,16 @@ export interface StartedKafka {
   process: ManagedProcess;
 }
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
-export function randomClusterId(): string {
-  return randomBytes(16).toString("base64url");
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage
+ * random-uuid` prints). Like Kafka's Uuid.randomUuid(), never one that starts with "-" (about one
+ * in 64 would), which a command-line parser takes for an option.
+ */
+export function randomClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 /** Single-node KRaft (combined broker + controller), replication factor 1 everywhere. */
@@ -64,7 +71,7 @@ export async function startKafka(supervisor: ProcessSupervisor, java: string, li
   const jvm = javaArgs({ heap: "512m", classpathDir: libsDir, log4j2, tmpDir: dir });
 
   // Format storage (what `kafka-storage.sh format` does).
-  await run(java, [...jvm, "kafka.tools.StorageTool", "format", "--cluster-id", clusterId, "--config", config, "--ignore-formatted"]);
+  await run(java, [...jvm, "kafka.tools.StorageTool", "format", `--cluster-id=${clusterId}`, "--config", config, "--ignore-formatted"]);
 
   const logFile = join(logsDir, "kafka.log");
   const proc = supervisor.start("kafka", java, [...jvm, "kafka.Kafka", config], logFile, { cwd: dir });
