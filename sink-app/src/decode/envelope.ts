@@ -36,6 +36,12 @@ export interface ChangeEvent extends EventBase {
   position: string;
   /** source.ts_ms: when the change was made in the database (snapshot: when it was read) */
   sourceTsMs: number | null;
+  /**
+   * A delete's before-image holds only the key: PostgreSQL REPLICA IDENTITY DEFAULT (or MySQL
+   * binlog_row_image=MINIMAL). Debezium then fills the other columns with null, or, for NOT NULL
+   * columns, with the column's default or an empty value ("", 0, false); those are not data.
+   */
+  beforeIsKeyOnly: boolean;
   /** set for the delete/create pair Debezium emits when a primary key changes */
   keyChange: "moved-away" | "moved-here" | null;
   /** true when the record carried the Connect schema */
@@ -129,6 +135,29 @@ function decodeKey(key: Buffer | null): DecodedRow | null {
   return decodeRow(payload, fieldsByName(schema), "key");
 }
 
+/** What Debezium puts in a NOT NULL column it has no value for: the schema default, else an empty value of the type. */
+function isFillValue(raw: unknown, field: ConnectField | undefined): boolean {
+  if (field?.default !== undefined && field.default !== null) return raw === field.default;
+  if (field?.optional === true) return false; // an optional column without value is null
+  return raw === "" || raw === 0 || raw === false;
+}
+
+/**
+ * True when every non-key column of a delete's before-image is null or a fill value. A full image
+ * whose data columns all hold exactly those values is taken as key-only too, which changes
+ * nothing: a delete keeps the columns Meter Master holds either way.
+ */
+export function isKeyOnlyImage(raw: unknown, fields: Map<string, ConnectField> | null, key: DecodedRow | null): boolean {
+  if (!isObject(raw) || key === null) return false;
+  const keyColumns = new Set(Object.keys(key));
+  if (![...keyColumns].every((k) => k in raw)) return false;
+  for (const [column, value] of Object.entries(raw)) {
+    if (keyColumns.has(column) || value === null) continue;
+    if (!isFillValue(value, fields?.get(column))) return false;
+  }
+  return true;
+}
+
 function headerNames(headers: Array<[string, Buffer | null]>): Set<string> {
   return new Set(headers.map(([name]) => name));
 }
@@ -183,6 +212,7 @@ export function decodeRecord(record: RecordInput): DecodedEvent {
     throw new DecodeError(`op "d" with neither "before" row nor record key: the deleted row cannot be identified`);
   }
 
+  const beforeIsKeyOnly = op === "d" && isKeyOnlyImage(payload.before, rowFields, base.key);
   const names = headerNames(record.headers);
   const keyChange = names.has("__debezium.newkey") ? "moved-away" : names.has("__debezium.oldkey") ? "moved-here" : null;
 
@@ -196,6 +226,7 @@ export function decodeRecord(record: RecordInput): DecodedEvent {
     source,
     position,
     sourceTsMs,
+    beforeIsKeyOnly,
     keyChange,
     hasSchema: schema !== null,
     payload,

@@ -12,6 +12,8 @@ export interface ConnectField {
   name?: string;
   version?: number;
   parameters?: Record<string, string>;
+  /** the column default Debezium read from the table definition, in the field's own encoding */
+  default?: unknown;
   field?: string;
   fields?: ConnectField[];
   items?: ConnectField;
@@ -39,7 +41,18 @@ export type TypedValue =
   /** base64 bytes without a known meaning */
   | { kind: "bytes"; text: string }
   /** nested struct/array/map, or any value with no schema: interpreted later by the mapping */
-  | { kind: "raw"; value: unknown };
+  | { kind: "raw"; value: unknown }
+  /**
+   * Debezium's placeholder for a value it could not read: an unchanged TOASTed column of a
+   * PostgreSQL table with REPLICA IDENTITY DEFAULT. It means "unchanged", never data. `text` is
+   * the placeholder as sent (for raw change-event payloads).
+   */
+  | { kind: "unavailable"; text: string };
+
+/** Debezium's default `unavailable.value.placeholder` (PostgreSQL, Oracle LOBs). */
+export const UNAVAILABLE_VALUE_PLACEHOLDER = "__debezium_unavailable_value";
+/** The same placeholder in a bytes column, as the JSON converter writes bytes (base64). */
+const UNAVAILABLE_VALUE_BASE64 = Buffer.from(UNAVAILABLE_VALUE_PLACEHOLDER, "utf8").toString("base64");
 
 const INTEGER_TYPES = new Set(["int8", "int16", "int32", "int64"]);
 
@@ -60,6 +73,10 @@ function decimal(d: ScaledDecimal): TypedValue {
 /** Decode one column value by its Connect schema; throws with a readable reason. */
 export function decodeField(raw: unknown, field: ConnectField | undefined): TypedValue {
   if (raw === null || raw === undefined) return { kind: "null" };
+  // Debezium sends the placeholder in place of any string-encoded value (text, json, xml, enum,
+  // decimal text, zoned timestamps) and as its bytes in a bytes column.
+  if (raw === UNAVAILABLE_VALUE_PLACEHOLDER) return { kind: "unavailable", text: raw };
+  if (raw === UNAVAILABLE_VALUE_BASE64 && field?.type === "bytes") return { kind: "unavailable", text: raw };
   if (!field) return { kind: "raw", value: raw };
   const name = field.name ?? "";
   switch (name) {
@@ -167,6 +184,8 @@ export function describeTyped(v: TypedValue): string {
       return `value ${typeof v.value === "bigint" ? v.value.toString() : JSON.stringify(v.value)}`;
     case "decimal":
       return `decimal ${v.text}`;
+    case "unavailable":
+      return "Debezium's unavailable-value placeholder";
     default:
       return `${v.kind} ${JSON.stringify(v.text)}`;
   }

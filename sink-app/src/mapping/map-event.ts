@@ -4,7 +4,7 @@ import type { DecodedEvent, DecodedRow } from "../decode/envelope.js";
 import type { TypedValue } from "../decode/logical-types.js";
 import { isoFromEpochMs } from "../decode/time.js";
 import { TEXT_LIMITS } from "../meter-master/identifiers.js";
-import type { MeterMasterChange, MeterMasterRow } from "../meter-master/row.js";
+import type { MeterMasterChange, MeterMasterRow, Unchanged } from "../meter-master/row.js";
 import { convertAttribute, toDate, toMeterDecimal, toText, toTimestampTz, type ReadHints } from "./conversions.js";
 import { MAPPED_COLUMNS, type ColumnRule, type ColumnRuleObject, type MappedColumn, type SourceMapping } from "./schema.js";
 
@@ -70,10 +70,14 @@ function textValue(rule: ColumnRuleObject, v: TypedValue): string | null {
   return text;
 }
 
-function mapColumn(column: MappedColumn, rule: ColumnRule, row: DecodedRow): string | null {
+/** A source value Debezium could not read: the Meter Master column keeps what it holds. */
+const UNCHANGED = Symbol("unchanged");
+
+function mapColumn(column: MappedColumn, rule: ColumnRule, row: DecodedRow): string | null | typeof UNCHANGED {
   const r = normalizeRule(rule);
   if ("const" in r) return r.const;
   const v = row[r.from] ?? NULL;
+  if (v.kind === "unavailable") return UNCHANGED;
   const hints: ReadHints = { encoding: r.encoding, scale: r.scale, timezone: r.timezone };
   if (v.kind === "null") return r.ifNull;
   switch (MAPPED_COLUMNS[column]) {
@@ -110,7 +114,7 @@ export function canonicalKey(keyColumns: string[], rows: Array<DecodedRow | null
   return parts.length === 1 ? String(parts[0]) : JSON.stringify(parts);
 }
 
-function attributesOf(mapping: SourceMapping, row: DecodedRow): Record<string, unknown> {
+function attributesOf(mapping: SourceMapping, row: DecodedRow, unchanged: string[]): Record<string, unknown> {
   const used = mappedSourceColumns(mapping);
   const exclude = new Set(mapping.attributes.exclude);
   const include = mapping.attributes.include;
@@ -118,6 +122,10 @@ function attributesOf(mapping: SourceMapping, row: DecodedRow): Record<string, u
   const out: Record<string, unknown> = {};
   for (const column of columns) {
     if (exclude.has(column) || !(column in row)) continue;
+    if (row[column]!.kind === "unavailable") {
+      unchanged.push(column);
+      continue;
+    }
     const rule = mapping.attributes.convert[column];
     try {
       out[column] = convertAttribute(row[column]!, rule?.as ?? "auto", {
@@ -134,6 +142,7 @@ function attributesOf(mapping: SourceMapping, row: DecodedRow): Record<string, u
 
 function rowFrom(mapping: NamedSourceMapping, image: DecodedRow, sourceKey: string): Omit<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position"> {
   const values = {} as Record<MappedColumn, string | null>;
+  const unchanged: Unchanged = { columns: [], attributes: [] };
   for (const column of Object.keys(MAPPED_COLUMNS) as MappedColumn[]) {
     const rule = mapping.columns[column];
     if (rule === undefined) {
@@ -141,17 +150,21 @@ function rowFrom(mapping: NamedSourceMapping, image: DecodedRow, sourceKey: stri
       continue;
     }
     try {
-      values[column] = mapColumn(column, rule, image);
+      const value = mapColumn(column, rule, image);
+      if (value === UNCHANGED) unchanged.columns.push(column);
+      values[column] = value === UNCHANGED ? null : value;
     } catch (err) {
       const from = typeof rule === "string" ? rule : "from" in rule ? rule.from : "const";
       throw new MapError(`${column} (from ${from}): ${(err as Error).message}`);
     }
   }
+  const attributes = attributesOf(mapping, image, unchanged.attributes);
   return {
     source_system: mapping.sourceSystem,
     source_key: sourceKey,
     ...values,
-    attributes: attributesOf(mapping, image),
+    attributes,
+    ...(unchanged.columns.length || unchanged.attributes.length ? { unchanged } : {}),
   };
 }
 
@@ -205,7 +218,8 @@ function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMaste
   const meta = { source_op: event.op, source_ts: sourceTs, source_position: event.position };
   if (event.op === "d") {
     const sourceKey = canonicalKey(mapping.key, [event.before, event.key]);
-    if (event.before !== null && isCompleteImage(mapping, event.before)) {
+    // a key-only before-image (REPLICA IDENTITY DEFAULT) carries fill values, not data
+    if (event.before !== null && !event.beforeIsKeyOnly && isCompleteImage(mapping, event.before)) {
       return { kind: "delete", hasValues: true, row: { ...rowFrom(mapping, event.before, sourceKey), is_deleted: true, ...meta } };
     }
     const empty = Object.fromEntries(Object.keys(MAPPED_COLUMNS).map((c) => [c, null])) as Record<MappedColumn, null>;

@@ -6,6 +6,7 @@
 // matched" for the same key. Guard: an existing row changes only when the incoming
 // source_position is strictly greater; positions compare in binary collation.
 
+import { stringifyJsonExact } from "../decode/json.js";
 import { mssqlName, tombstoneTable, TEXT_LIMITS, type TableRef } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterRow } from "./row.js";
@@ -74,7 +75,9 @@ const ROW_COLUMNS = `source_system NVARCHAR(${TEXT_LIMITS.source_system}) '$.sou
       is_deleted BIT '$.is_deleted',
       source_op CHAR(1) '$.source_op',
       source_ts DATETIMEOFFSET(3) '$.source_ts',
-      source_position VARCHAR(128) '$.source_position'`;
+      source_position VARCHAR(128) '$.source_position',
+      unchanged_columns NVARCHAR(MAX) '$.unchanged.columns' AS JSON,
+      unchanged_attributes NVARCHAR(MAX) '$.unchanged.attributes' AS JSON`;
 
 const KEY_COLUMNS = `source_system NVARCHAR(${TEXT_LIMITS.source_system}) '$.source_system',
       source_key NVARCHAR(${TEXT_LIMITS.source_key}) '$.source_key',
@@ -99,7 +102,34 @@ const DATA_COLUMNS = [
 ] as const;
 
 function rowsParam(rows: MeterMasterRow[]): MssqlStatement["params"][number] {
-  return { name: "rows", type: "nvarchar(max)", value: JSON.stringify(rows) };
+  // exact digits: JSON numbers of attributes (raw JSON text, bigint) are written verbatim
+  return { name: "rows", type: "nvarchar(max)", value: stringifyJsonExact(rows) };
+}
+
+/** Mapped columns an update may leave unchanged (Debezium's unavailable-value placeholder). */
+const KEEPABLE_COLUMNS = ["meter_id", "meter_type", "status", "customer_ref", "location", "installed_at", "last_reading", "last_reading_at"];
+
+/**
+ * The value a matched row gets: the incoming one, or the stored one for a column the event did
+ * not carry; attributes keep the stored values of the keys listed as unchanged. OPENJSON's
+ * type column says how to write each value back (1 string, 0 null, else JSON text as is).
+ */
+function matchedValue(column: (typeof DATA_COLUMNS)[number]): string {
+  if (KEEPABLE_COLUMNS.includes(column)) {
+    return `CASE WHEN EXISTS (SELECT 1 FROM OPENJSON(s.unchanged_columns) AS u WHERE u.value = N'${column}') THEN t.${column} ELSE s.${column} END`;
+  }
+  if (column === "attributes") {
+    return `CASE WHEN s.unchanged_attributes IS NULL THEN s.attributes ELSE (
+      SELECT N'{' + COALESCE(STRING_AGG(CAST(N'"' + STRING_ESCAPE(a.[key], 'json') + N'":' +
+        CASE a.[type] WHEN 0 THEN N'null' WHEN 1 THEN N'"' + STRING_ESCAPE(a.value, 'json') + N'"' ELSE a.value END AS NVARCHAR(MAX)), N','), N'') + N'}'
+      FROM (
+        SELECT [key], value, [type] FROM OPENJSON(s.attributes)
+        UNION ALL
+        SELECT o.[key], o.value, o.[type] FROM OPENJSON(t.attributes) AS o
+        WHERE EXISTS (SELECT 1 FROM OPENJSON(s.unchanged_attributes) AS u WHERE u.value = o.[key])
+      ) AS a) END`;
+  }
+  return `s.${column}`;
 }
 
 function keysParam(rows: MeterMasterRow[]): MssqlStatement["params"][number] {
@@ -131,7 +161,7 @@ USING (
 ON t.source_system = s.source_system AND t.source_key = s.source_key
 WHEN MATCHED AND t.source_position < s.source_position ${BIN} THEN
   UPDATE SET
-    ${DATA_COLUMNS.map((c) => `t.${c} = s.${c}`).join(",\n    ")},
+    ${DATA_COLUMNS.map((c) => `t.${c} = ${matchedValue(c)}`).join(",\n    ")},
     t.updated_at = SYSDATETIMEOFFSET()
 WHEN NOT MATCHED BY TARGET THEN
   INSERT (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
@@ -139,11 +169,12 @@ WHEN NOT MATCHED BY TARGET THEN
   return { text, params: [rowsParam(rows)] };
 }
 
+/** Soft delete: a stored row keeps its columns; a key not stored yet gets the delete's values (a full before-image, or nulls). */
 export function mssqlMarkDeleted(ref: TableRef, rows: MeterMasterRow[]): MssqlStatement {
   const text = `MERGE INTO ${mssqlName(ref)} WITH (HOLDLOCK) AS t
 USING (
   SELECT r.* FROM OPENJSON(@rows) WITH (
-      ${KEY_COLUMNS}
+      ${ROW_COLUMNS}
     ) AS r
 ) AS s
 ON t.source_system = s.source_system AND t.source_key = s.source_key
@@ -155,9 +186,9 @@ WHEN MATCHED AND t.source_position < s.source_position ${BIN} THEN
     t.source_position = s.source_position,
     t.updated_at = SYSDATETIMEOFFSET()
 WHEN NOT MATCHED BY TARGET THEN
-  INSERT (source_system, source_key, attributes, is_deleted, source_op, source_ts, source_position, updated_at)
-  VALUES (s.source_system, s.source_key, N'{}', 1, s.source_op, s.source_ts, s.source_position, SYSDATETIMEOFFSET());`;
-  return { text, params: [keysParam(rows)] };
+  INSERT (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
+  VALUES (s.source_system, s.source_key, ${DATA_COLUMNS.map((c) => (c === "is_deleted" ? "1" : c === "attributes" ? "COALESCE(s.attributes, N'{}')" : `s.${c}`)).join(", ")}, SYSDATETIMEOFFSET());`;
+  return { text, params: [rowsParam(rows)] };
 }
 
 export function mssqlHardDelete(ref: TableRef, rows: MeterMasterRow[]): MssqlStatement {

@@ -6,6 +6,7 @@
 // stored one, so replaying an event (same position) or an older one changes nothing at all.
 // source_position is declared COLLATE "C": byte order, which is the order positions are built for.
 
+import { stringifyJsonExact } from "../decode/json.js";
 import { pgName, tombstoneTable, TEXT_LIMITS, type TableRef } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterRow } from "./row.js";
@@ -54,7 +55,7 @@ export function pgCreateTable(ref: TableRef): string[] {
 
 const ROW_RECORD = `source_system text, source_key text, meter_id text, meter_type text, status text,
     customer_ref text, location text, installed_at date, last_reading numeric(18,4), last_reading_at timestamptz,
-    attributes jsonb, is_deleted boolean, source_op text, source_ts timestamptz, source_position text`;
+    attributes jsonb, is_deleted boolean, source_op text, source_ts timestamptz, source_position text, unchanged jsonb`;
 const KEY_RECORD = `source_system text, source_key text, source_op text, source_ts timestamptz, source_position text`;
 const DATA_COLUMNS = [
   "meter_id",
@@ -72,8 +73,28 @@ const DATA_COLUMNS = [
   "source_position",
 ] as const;
 
+/** Mapped columns an update may leave unchanged (Debezium's unavailable-value placeholder). */
+const KEEPABLE_COLUMNS = ["meter_id", "meter_type", "status", "customer_ref", "location", "installed_at", "last_reading", "last_reading_at"] as const;
+
 function rowsParam(rows: MeterMasterRow[]): string {
-  return JSON.stringify(rows);
+  // exact digits: JSON numbers of attributes (raw JSON text, bigint) are written verbatim
+  return stringifyJsonExact(rows);
+}
+
+/**
+ * The value a row writes for a column: its own, or, when the event did not carry it, the one
+ * stored (cur is the stored row, null when the key is new). Attribute keys the same way.
+ */
+function incoming(column: (typeof DATA_COLUMNS)[number]): string {
+  if ((KEEPABLE_COLUMNS as readonly string[]).includes(column)) {
+    return `CASE WHEN r.unchanged->'columns' ? '${column}' THEN cur.${column} ELSE r.${column} END`;
+  }
+  if (column === "attributes") {
+    return `CASE WHEN r.unchanged IS NULL THEN r.attributes
+    ELSE COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(cur.attributes) AS e
+                   WHERE r.unchanged->'attributes' ? e.key), '{}'::jsonb) || r.attributes END`;
+  }
+  return `r.${column}`;
 }
 
 function keysParam(rows: MeterMasterRow[]): string {
@@ -91,9 +112,11 @@ WHERE NOT EXISTS (
   WHERE d.source_system = r.source_system AND d.source_key = r.source_key
     AND d.source_position >= r.source_position COLLATE "C")`
     : "";
+  // One writer per source system, so the stored row read here is the one the upsert replaces.
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
-SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => `r.${c}`).join(", ")}, now()
-FROM jsonb_to_recordset($1::jsonb) AS r(${ROW_RECORD})${guard}
+SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map(incoming).join(",\n  ")}, now()
+FROM jsonb_to_recordset($1::jsonb) AS r(${ROW_RECORD})
+LEFT JOIN ${t} AS cur ON cur.source_system = r.source_system AND cur.source_key = r.source_key${guard}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   ${DATA_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(",\n  ")},
   updated_at = EXCLUDED.updated_at
@@ -101,11 +124,12 @@ WHERE t.source_position < EXCLUDED.source_position`;
   return { text, values: [rowsParam(rows)] };
 }
 
+/** Soft delete: a stored row keeps its columns; a key not stored yet gets the delete's values (a full before-image, or nulls). */
 export function pgMarkDeleted(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
   const t = pgName(ref);
-  const text = `INSERT INTO ${t} AS t (source_system, source_key, attributes, is_deleted, source_op, source_ts, source_position, updated_at)
-SELECT r.source_system, r.source_key, '{}'::jsonb, true, r.source_op, r.source_ts, r.source_position, now()
-FROM jsonb_to_recordset($1::jsonb) AS r(${KEY_RECORD})
+  const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
+SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (c === "is_deleted" ? "true" : c === "attributes" ? "COALESCE(r.attributes, '{}'::jsonb)" : `r.${c}`)).join(", ")}, now()
+FROM jsonb_to_recordset($1::jsonb) AS r(${ROW_RECORD})
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   is_deleted = true,
   source_op = EXCLUDED.source_op,
@@ -113,7 +137,7 @@ ON CONFLICT (source_system, source_key) DO UPDATE SET
   source_position = EXCLUDED.source_position,
   updated_at = EXCLUDED.updated_at
 WHERE t.source_position < EXCLUDED.source_position`;
-  return { text, values: [keysParam(rows)] };
+  return { text, values: [rowsParam(rows)] };
 }
 
 export function pgHardDelete(ref: TableRef, rows: MeterMasterRow[]): PgStatement {

@@ -25,14 +25,28 @@ export interface MeterMasterRow {
   source_ts: string | null;
   /** sorts in commit order (plain binary string order) */
   source_position: string;
+  /**
+   * Values the event did not carry (Debezium's unavailable-value placeholder: an unchanged TOASTed
+   * PostgreSQL column under REPLICA IDENTITY DEFAULT): Meter Master keeps what it holds for these
+   * columns and attribute keys. Absent when the event carried every value.
+   */
+  unchanged?: Unchanged;
+}
+
+export interface Unchanged {
+  /** mapped Meter Master columns (meter_id ... last_reading_at); null in the row */
+  columns: string[];
+  /** attribute keys; absent from the row's attributes */
+  attributes: string[];
 }
 
 export type MeterMasterChange =
   /** c/u/r: the full row as it is after the change */
   | { kind: "upsert"; row: MeterMasterRow }
   /**
-   * d: `hasValues` when the delete carried the whole before-image (then the row's columns are
-   * that image), otherwise only the key is known and the stored columns are kept.
+   * d: a delete of the key. It never changes the columns Meter Master holds (the row before a
+   * delete is the state after the last change, already applied); they are written only when the
+   * key is not stored yet: the before-image when `hasValues` (a full image), else nulls.
    */
   | { kind: "delete"; row: MeterMasterRow; hasValues: boolean }
   /** t: every row of the source system older than `position` is gone */

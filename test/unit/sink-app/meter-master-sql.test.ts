@@ -55,16 +55,33 @@ describe("collapsing a batch per key", () => {
 });
 
 describe("planning the write steps of a batch", () => {
-  it("soft mode: full rows (deleted ones included) in one upsert, key-only deletes flagged", () => {
+  it("soft mode: upserts in one step, then every delete flags its key (a delete keeps the stored columns)", () => {
     const steps = planWrite([upsert("A", "0001"), del("A", "0002", true), del("B", "0003", false), upsert("C", "0004")], "soft");
     expect(steps.map((s) => s.kind)).toEqual(["upsert", "mark-deleted"]);
     const [up, mark] = steps as [Extract<WriteStep, { kind: "upsert" }>, Extract<WriteStep, { kind: "mark-deleted" }>];
-    expect(up.rows.map((r) => [r.source_key, r.is_deleted])).toEqual([
-      ["A", true],
-      ["C", false],
+    // A's upsert is written before its delete flags it, so the deleted row holds A's last values
+    expect(up.rows.map((r) => [r.source_key, r.source_position, r.is_deleted])).toEqual([
+      ["A", "0001", false],
+      ["C", "0004", false],
     ]);
     expect(up.guardTombstones).toBe(false);
-    expect(mark.rows.map((r) => r.source_key)).toEqual(["B"]);
+    expect(mark.rows.map((r) => [r.source_key, r.source_position])).toEqual([
+      ["A", "0002"],
+      ["B", "0003"],
+    ]);
+  });
+
+  it("fills the columns an update left unchanged from an earlier change of the same key in the batch", () => {
+    const later = upsert("A", "0002", { location: null, status: "inactive", attributes: {}, unchanged: { columns: ["location"], attributes: ["notes"] } });
+    const [collapsed] = collapseByKey([upsert("A", "0001", { location: "1 Old Road" }), later]);
+    expect(collapsed!.row).toMatchObject({ source_position: "0002", status: "inactive", location: "1 Old Road", attributes: { notes: "replaced CT in 2022" } });
+    expect(collapsed!.row.unchanged).toBeUndefined();
+  });
+
+  it("keeps a column unchanged when no earlier change in the batch knew it either", () => {
+    const first = upsert("A", "0001", { location: null, unchanged: { columns: ["location"], attributes: [] } });
+    const second = upsert("A", "0002", { location: null, unchanged: { columns: ["location"], attributes: [] } });
+    expect(collapseByKey([first, second])[0]!.row.unchanged).toEqual({ columns: ["location"], attributes: [] });
   });
 
   it("hard mode: upserts guarded by tombstones, then tombstones cleared, then deletes", () => {
@@ -176,8 +193,9 @@ describe("T-SQL for SQL Server (checked without a SQL Server: node-sql-parser ca
       expect(JSON.stringify(sb.params)).toContain("DROP TABLE");
       const structure = tsqlStructure(sb.text);
       expect(structure.balanced).toBe(true);
-      // the only literals are JSON paths, the op code 't', and N'{}'
-      for (const literal of structure.literals) expect(literal).toMatch(/^(\$\.[a-z_]+|t|\{\})$/);
+      // the only literals are JSON paths, the op code 't', N'{}', Meter Master column names (which
+      // an update may leave unchanged) and the JSON punctuation that rebuilds attributes
+      for (const literal of structure.literals) expect(literal).toMatch(/^(\$\.[a-z_.]+|t|\{\}|[a-z_]+|json|\{|\}|"|":|,|null|)$/);
       // every parameter referenced is declared, and only declared ones are referenced
       const referenced = new Set([...sb.text.matchAll(/@([a-z_]+)/g)].map((m) => m[1]).filter((n) => n !== "removed"));
       expect(referenced).toEqual(new Set(sb.params.map((p) => p.name)));
@@ -221,8 +239,8 @@ describe("PostgreSQL statements", () => {
     for (const [i, statement] of hostile.entries()) {
       expect(statement.text).toBe(plain[i]!.text);
       expect(statement.text).not.toContain("DROP TABLE");
-      // the only literals are '{}' (empty attributes) and 't' (truncate op)
-      for (const literal of statement.text.match(/'[^']*'/g) ?? []) expect(["'{}'", "'t'"]).toContain(literal);
+      // the only literals are '{}' (empty attributes), 't' (truncate op) and the names of columns an update may leave unchanged
+      for (const literal of statement.text.match(/'[^']*'/g) ?? []) expect(literal).toMatch(/^'(\{\}|t|columns|attributes|meter_id|meter_type|status|customer_ref|location|installed_at|last_reading|last_reading_at)'$/);
       expect(JSON.stringify(statement.values)).toContain("DROP TABLE");
     }
     expect(plain[0]!.text).toContain("ON CONFLICT (source_system, source_key) DO UPDATE SET");
