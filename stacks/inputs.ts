@@ -38,7 +38,8 @@ export async function checkPipelineConfig(
   const deployment = "deployment" in overrides ? overrides.deployment : files.includes(deploymentFile) ? undefined : {};
   if (!files.includes(deploymentFile)) files.unshift(deploymentFile);
   const { set, issues } = await loadConfigSet(files, deployment === undefined ? {} : { deployment });
-  issues.push(...crossFileRules(set));
+  // Rules across files need every file: over a set missing one they would report false problems.
+  if (issues.length === 0) issues.push(...crossFileRules(set));
   if (issues.length > 0 || !set.deployment) return { issues, set };
 
   const inputs = stackInputs(set, configDir);

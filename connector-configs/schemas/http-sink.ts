@@ -22,6 +22,8 @@ export const TOMBSTONE_PREDICATE = "isTombstone";
 
 const httpUrlSchema = z
   .url({ protocol: /^https?$/, error: "an http:// or https:// URL" })
+  // Credentials in a URL would sit in the repository and in GET /connectors/{name}/config.
+  .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), "a URL without user:password (use `authorization` with a secret reference)")
   .describe("An HTTP(S) URL.");
 
 export const httpSinkNameSchema = z

@@ -144,7 +144,7 @@ const DEFAULT_UNKNOWN_KEY = /^Unrecognized keys?:/;
  */
 export function configIssuesFromZod(file: string, error: z.ZodError, input?: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap(closestBranch)) {
     const path = issue.path as PathSegment[];
     if (issue.code === "unrecognized_keys") {
       // One line per unknown key, so each names its own path.
@@ -168,6 +168,17 @@ export function configIssuesFromZod(file: string, error: z.ZodError, input?: unk
     issues.push({ file, path: dottedPath(path), value: displayValue(badValue(issue, path, input), path), expected: expectation(issue) });
   }
   return issues;
+}
+
+/**
+ * A union whose alternatives failed: when exactly one alternative had the right shape (its
+ * problems are all inside the value), report those problems rather than "expected a string".
+ */
+function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const shaped = issue.errors.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+  if (shaped.length !== 1) return [issue];
+  return shaped[0]!.flatMap((i) => closestBranch({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
 }
 
 function badValue(issue: z.core.$ZodIssue, path: readonly PathSegment[], input: unknown): unknown {
