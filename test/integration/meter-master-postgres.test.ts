@@ -189,3 +189,73 @@ it("keeps exact decimals, time zones, unicode and NULLs as given", async () => {
     { last_reading: "99999999999999.9999", at: "2026-11-24T04:00:00.123456", location: row.location, customer_ref: null, installed_at: "2020-02-29", attributes: row.attributes },
   ]);
 });
+
+describe("what a change did not carry keeps what Meter Master holds (real PostgreSQL)", () => {
+  const base: MeterMasterRow = {
+    source_system: "postgres",
+    source_key: "20",
+    meter_id: "EL-TOAST-0020",
+    meter_type: "ELECTRIC",
+    status: "active",
+    customer_ref: "CUST-20",
+    location: "20 Default Road",
+    installed_at: "2021-02-03",
+    last_reading: "20.0000",
+    last_reading_at: "2024-02-02T02:02:02.000000Z",
+    attributes: { tags: { blob: "x".repeat(5000) }, smart: true },
+    is_deleted: false,
+    source_op: "c",
+    source_ts: "2024-02-02T02:02:02.000Z",
+    source_position: position(100),
+  };
+  const stored = async (table: string) =>
+    (await db.query(`SELECT meter_id, status, location, last_reading::text, attributes, is_deleted, source_op FROM public.${table}`)).rows;
+
+  it.each(["soft", "hard"] as const)("a placeholder column and attribute key keep the stored values (%s mode, separate batches)", async (mode) => {
+    const table = `mm_unchanged_${mode}`;
+    const store = await freshStore(table);
+    await apply(store, [{ kind: "upsert", row: base }], mode);
+    const update: MeterMasterRow = {
+      ...base,
+      status: "inactive",
+      location: null,
+      last_reading: "20.1250",
+      attributes: { smart: false },
+      source_op: "u",
+      source_position: position(200),
+      unchanged: { columns: ["location"], attributes: ["tags"] },
+    };
+    await apply(store, [{ kind: "upsert", row: update }], mode);
+    expect(await stored(table)).toEqual([
+      { meter_id: "EL-TOAST-0020", status: "inactive", location: "20 Default Road", last_reading: "20.1250", attributes: { tags: base.attributes.tags, smart: false }, is_deleted: false, source_op: "u" },
+    ]);
+  });
+
+  it("a soft delete keeps the stored columns, whatever the before-image says", async () => {
+    const store = await freshStore("mm_delete_keeps");
+    await apply(store, [{ kind: "upsert", row: base }], "soft");
+    // REPLICA IDENTITY DEFAULT: key-only delete, the mapping wrote nulls
+    const keyOnly: MeterMasterRow = { ...base, meter_id: null, meter_type: null, status: null, customer_ref: null, location: null, installed_at: null, last_reading: null, last_reading_at: null, attributes: {}, is_deleted: true, source_op: "d", source_position: position(300) };
+    await apply(store, [{ kind: "delete", hasValues: false, row: keyOnly }], "soft");
+    expect(await stored("mm_delete_keeps")).toEqual([
+      { meter_id: "EL-TOAST-0020", status: "active", location: "20 Default Road", last_reading: "20.0000", attributes: base.attributes, is_deleted: true, source_op: "d" },
+    ]);
+  });
+
+  it("a key first seen in its delete is stored with the full before-image's values", async () => {
+    const store = await freshStore("mm_delete_new");
+    await apply(store, [{ kind: "delete", hasValues: true, row: { ...base, is_deleted: true, source_op: "d" } }], "soft");
+    expect(await stored("mm_delete_new")).toEqual([
+      { meter_id: "EL-TOAST-0020", status: "active", location: "20 Default Road", last_reading: "20.0000", attributes: base.attributes, is_deleted: true, source_op: "d" },
+    ]);
+  });
+
+  it("stores every digit of JSON numbers in attributes", async () => {
+    const store = await freshStore("mm_json_digits");
+    const { parseJsonDocumentExact } = await import("../../sink-app/src/decode/json.js");
+    const tags = parseJsonDocumentExact('{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}');
+    await apply(store, [{ kind: "upsert", row: { ...base, attributes: { tags } } }], "soft");
+    const res = await db.query(`SELECT attributes->'tags' = '{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}'::jsonb AS same, (attributes->'tags'->>'big') AS big FROM public.mm_json_digits`);
+    expect(res.rows).toEqual([{ same: true, big: "12345678901234567890" }]);
+  });
+});
