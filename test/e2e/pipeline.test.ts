@@ -271,6 +271,39 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
     expect(await sink.metric("sink_dead_letter_total", { source: "postgres", kind: "decode" })).toBe(2);
   });
 
+  it("keeps Meter Master exact on REPLICA IDENTITY DEFAULT (TOAST placeholders, key-only deletes), big jsonb numbers and a truncate", async () => {
+    const toasted = "(SELECT string_agg(md5(i::text), '') FROM generate_series(1, 400) AS i)";
+    await pgSource.query(`INSERT INTO public.meters (id, serial_no, kind, state, customer_id, address, last_value, tags, external_ref)
+      VALUES (30, 'EL-TOAST-0030', 'ELECTRIC', 'active', 'CUST-30', '30 Toast Road', 30.000, jsonb_build_object('blob', ${toasted}), 'ffffffff-ffff-ffff-ffff-ffffffffffff'),
+             (31, 'GA-JSON-0031', 'GAS', 'active', 'CUST-31', '31 Json Street', 31.000, '{"big": 12345678901234567890, "exact": 1.10, "neg": -9223372036854775809}'::jsonb, NULL),
+             (9007199254740993, 'EL-BIGKEY-0001', 'ELECTRIC', 'active', NULL, NULL, 99999999999.999, NULL, NULL)`);
+    await pipelineSettled("postgres");
+    await pgSource.query("ALTER TABLE public.meters REPLICA IDENTITY DEFAULT");
+    // the TOASTed tags stay unchanged: Debezium sends its placeholder for them
+    await pgSource.query("UPDATE public.meters SET last_value = 30.125, state = 'inactive' WHERE id = 30");
+    // key-only before-image, with '' in the NOT NULL columns
+    await pgSource.query("DELETE FROM public.meters WHERE id = 31");
+    const live = await pipelineSettled("postgres");
+    expect(live.find((r) => r.source_key === "9007199254740993")).toMatchObject({ last_reading: "99999999999.9990" });
+    // attributes column by column with the source row (jsonb equality compares numbers exactly)
+    const attrs = await meterMaster.query<{ source_key: string; attributes: string }>(
+      "SELECT source_key, attributes::text AS attributes FROM public.meter_master WHERE source_system = 'postgres' AND NOT is_deleted ORDER BY source_key COLLATE \"C\"",
+    );
+    const sourceAttrs = await pgSource.query<{ source_key: string; attributes: string }>(
+      "SELECT id::text AS source_key, jsonb_build_object('tags', tags, 'external_ref', external_ref, 'smart', smart)::text AS attributes FROM public.meters ORDER BY id::text COLLATE \"C\"",
+    );
+    expect(attrs.rows).toEqual(sourceAttrs.rows);
+    const deleted = await meterMaster.query("SELECT meter_id, meter_type, location, last_reading::text AS last_reading, attributes::text AS attributes, is_deleted FROM public.meter_master WHERE source_system = 'postgres' AND source_key = '31'");
+    expect(deleted.rows).toEqual([{ meter_id: "GA-JSON-0031", meter_type: "GAS", location: "31 Json Street", last_reading: "31.0000", attributes: '{"tags": {"big": 12345678901234567890, "neg": -9223372036854775809, "exact": 1.10}, "smart": false, "external_ref": null}', is_deleted: true }]);
+
+    // a source truncate reaches Meter Master (skipped.operations=none): every row of the source is deleted
+    await pgSource.query("TRUNCATE public.meters");
+    await pipelineSettled("postgres");
+    const after = await meterMaster.query<{ n: string }>("SELECT count(*)::text AS n FROM public.meter_master WHERE source_system = 'postgres' AND NOT is_deleted");
+    expect(after.rows).toEqual([{ n: "0" }]);
+    expect((await meterMasterRows(meterMaster, "mysql")).live.length).toBeGreaterThan(0);
+  });
+
   it("stops gracefully on SIGTERM: in-flight batches are committed and the process exits 0", async () => {
     const code = await sink.kill("SIGTERM");
     expect(code, sink.log.slice(-2000)).toBe(0);

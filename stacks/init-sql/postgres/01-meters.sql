@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS public.meters (
     smart         boolean     NOT NULL DEFAULT false
 );
 
--- Debezium reads old values of updated and deleted rows from the WAL only with FULL.
+-- FULL: Debezium then gets every column's old value, and unchanged TOASTed values (tags) in
+-- updates; with PostgreSQL's DEFAULT, deletes carry only the key and unchanged TOASTed values
+-- arrive as __debezium_unavailable_value (the sink-app keeps what Meter Master holds for both).
 ALTER TABLE public.meters REPLICA IDENTITY FULL;
 
 INSERT INTO public.meters (serial_no, kind, state, customer_id, address, installed_on, last_value, last_value_at, tags, external_ref, smart)

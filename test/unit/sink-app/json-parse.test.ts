@@ -5,13 +5,24 @@ import { describe, expect, it } from "vitest";
 import { parseConnectJson, parseJsonExact } from "../../../sink-app/src/decode/json.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../fixtures/debezium");
-const fixtureTexts = readdirSync(FIXTURES).flatMap((source) =>
-  readdirSync(join(FIXTURES, source)).map((file) => ({
-    name: `${source}/${file}`,
-    // compact, as Kafka Connect's JsonConverter writes it
-    text: JSON.stringify(JSON.parse(readFileSync(join(FIXTURES, source, file), "utf8"))),
-  })),
-);
+const fixtureTexts = [
+  ...readdirSync(FIXTURES)
+    .filter((source) => source !== "captured")
+    .flatMap((source) =>
+      readdirSync(join(FIXTURES, source)).map((file) => ({
+        name: `${source}/${file}`,
+        // compact, as Kafka Connect's JsonConverter writes it
+        text: JSON.stringify(JSON.parse(readFileSync(join(FIXTURES, source, file), "utf8"))),
+      })),
+    ),
+  // records captured from the real connectors: keys and values exactly as Kafka held them
+  ...(readdirSync(join(FIXTURES, "captured"), { recursive: true }) as string[])
+    .filter((file) => file.endsWith(".json"))
+    .flatMap((file) => {
+      const { records } = JSON.parse(readFileSync(join(FIXTURES, "captured", file), "utf8")) as { records: Array<{ key: string | null; value: string | null }> };
+      return records.flatMap((r, i) => [r.key, r.value].filter((t): t is string => t !== null).map((text, j) => ({ name: `captured/${file}#${i}${j ? "value" : "key"}`, text })));
+    }),
+];
 
 const envelope = (payload: string, schema = '{"type":"struct","fields":[{"type":"int64","field":"id"}]}') => `{"schema":${schema},"payload":${payload}}`;
 
