@@ -97,7 +97,8 @@ const kafka = z
         mode: z.literal("external"),
         bootstrapServers: z
           .string()
-          .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, "host:port[,host:port...]")
+          // No '@' or '/': credentials in an address would be copied into every container's config.
+          .regex(/^[^\s,@/]+:\d+(,[^\s,@/]+:\d+)*$/, "host:port[,host:port...], without user:password")
           .describe("Bootstrap servers of an existing Kafka cluster, reachable from the containers."),
       })
       .strict(),

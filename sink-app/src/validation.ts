@@ -91,6 +91,8 @@ export function isSecretPath(path: readonly PathSegment[]): boolean {
 }
 
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
+// user:password@host without a scheme (e.g. in a list of host:port addresses)
+const BARE_USERINFO = /(^|[\s"',])[^\s"',/:@]+:[^\s"',/@]+@/g;
 const AUTH_SCHEME = /\b(bearer|basic|token|digest)(\s+)[A-Za-z0-9\-._~+/]+=*/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const KEY_VALUE = /\b(password|passwd|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)[^\s&;,"']+/gi;
@@ -99,6 +101,7 @@ const KEY_VALUE = /\b(password|passwd|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)[
 export function redactCredentials(text: string): string {
   return text
     .replace(URL_USERINFO, "$1***@")
+    .replace(BARE_USERINFO, "$1***@")
     .replace(AUTH_SCHEME, "$1$2***")
     .replace(JWT, "***")
     .replace(KEY_VALUE, "$1$2***");

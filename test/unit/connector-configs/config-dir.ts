@@ -1,7 +1,7 @@
 // A throw-away copy of the shipped connector-configs/ folder with one thing changed, the way a
 // user edits it. Relative imports of the copies are pointed back at the real modules, so each
 // copy loads exactly as the shipped file would.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { configFilesIn, CONNECTOR_CONFIG_DIR } from "../../../connector-configs/load.js";
@@ -22,6 +22,7 @@ export type Edit = { file: string; replace?: [string, string][]; content?: strin
 export async function configDir(edits: Edit[] = []): Promise<string> {
   await mkdir(SCRATCH, { recursive: true });
   const dir = await mkdtemp(path.join(SCRATCH, "cfg-"));
+  created.push(dir);
   for (const file of await configFilesIn(CONNECTOR_CONFIG_DIR)) {
     const rel = path.relative(CONNECTOR_CONFIG_DIR, file);
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -45,7 +46,11 @@ export async function configDir(edits: Edit[] = []): Promise<string> {
   return dir;
 }
 
+const created: string[] = [];
+
+/** Removes the folders this test file made (test files run in parallel, each with its own), and the scratch folder once empty. */
 export async function removeScratch(): Promise<void> {
-  await rm(SCRATCH, { recursive: true, force: true });
+  for (const dir of created.splice(0)) await rm(dir, { recursive: true, force: true });
+  await rmdir(SCRATCH).catch(() => undefined);
 }
 
