@@ -21,6 +21,8 @@ export interface PipelineCheck {
   readonly set: ConfigSet;
   /** The stack's inputs, when there is no problem. */
   readonly inputs?: PipelineStackProps;
+  /** Whether the rules across files ran (they need every file to parse). */
+  readonly crossFileChecked: boolean;
 }
 
 /**
@@ -39,8 +41,9 @@ export async function checkPipelineConfig(
   if (!files.includes(deploymentFile)) files.unshift(deploymentFile);
   const { set, issues } = await loadConfigSet(files, deployment === undefined ? {} : { deployment });
   // Rules across files need every file: over a set missing one they would report false problems.
-  if (issues.length === 0) issues.push(...crossFileRules(set));
-  if (issues.length > 0 || !set.deployment) return { issues, set };
+  const crossFileChecked = issues.length === 0;
+  if (crossFileChecked) issues.push(...crossFileRules(set));
+  if (issues.length > 0 || !set.deployment) return { issues, set, crossFileChecked };
 
   const inputs = stackInputs(set, configDir);
   // Build the stack once without synthesizing it: the sink-app config it assembles from the
@@ -49,9 +52,9 @@ export async function checkPipelineConfig(
     new PipelineStack(new App({ outdir: path.join(configDir, ".check-never-written") }), "config-check", inputs);
   } catch (e) {
     if (!(e instanceof ConfigValidationError)) throw e;
-    return { issues: [...e.issues], set };
+    return { issues: [...e.issues], set, crossFileChecked };
   }
-  return { issues, set, inputs };
+  return { issues, set, inputs, crossFileChecked };
 }
 
 /** The stack's inputs from a valid set of config files. */
@@ -104,6 +107,13 @@ export async function checkConfigFiles(files: readonly string[]): Promise<Pipeli
     const check = await checkPipelineConfig(dir, {}, mine);
     const concerns = (i: ConfigIssue) => shown.has(i.file) || [...shown].some((f) => i.expected.includes(f));
     issues.push(...check.issues.filter(concerns));
+    // Another file's problem kept the rules across files from running: say so rather than "OK".
+    if (!check.crossFileChecked && !check.issues.every(concerns)) {
+      const others = [...new Set(check.issues.filter((i) => !concerns(i)).map((i) => i.file))].join(", ");
+      for (const f of mine) {
+        issues.push({ file: displayPath(f), path: "(rules across files)", value: "(not checked)", expected: `valid neighbours first: ${others} has problems (run validate without arguments to see them)` });
+      }
+    }
     const given = <T extends { file: string }>(l: T | undefined) => (l && mine.includes(l.file) ? l : undefined);
     set.sources.push(...check.set.sources.filter((l) => mine.includes(l.file)));
     set.httpSinks.push(...check.set.httpSinks.filter((l) => mine.includes(l.file)));
@@ -111,5 +121,5 @@ export async function checkConfigFiles(files: readonly string[]): Promise<Pipeli
     set.mapping ??= given(check.set.mapping);
     set.endpoints ??= given(check.set.endpoints);
   }
-  return { issues, set, files: abs };
+  return { issues, set, files: abs, crossFileChecked: issues.length === 0 };
 }
