@@ -3,7 +3,7 @@
 import type { DecodedEvent, DecodedRow } from "../decode/envelope.js";
 import type { TypedValue } from "../decode/logical-types.js";
 import { isoFromEpochMs } from "../decode/time.js";
-import { TEXT_LIMITS } from "../meter-master/identifiers.js";
+import { TEXT_LIMITS, type TextColumnName } from "../meter-master/columns.js";
 import type { MeterMasterChange, MeterMasterRow, Unchanged } from "../meter-master/row.js";
 import { convertAttribute, toDate, toMeterDecimal, toText, toTimestampTz, type ReadHints } from "./conversions.js";
 import { MAPPED_COLUMNS, type ColumnRule, type ColumnRuleObject, type MappedColumn, type SourceMapping } from "./schema.js";
@@ -190,7 +190,7 @@ export function mapEvent(event: DecodedEvent, mapping: NamedSourceMapping): Mete
 /** Text longer than the target column would fail the whole batch in the database: reject the event instead. */
 function checkLimits(change: MeterMasterChange): MeterMasterChange {
   if (change.kind !== "upsert" && change.kind !== "delete") return change;
-  for (const [column, limit] of Object.entries(TEXT_LIMITS) as Array<[keyof typeof TEXT_LIMITS, number]>) {
+  for (const [column, limit] of Object.entries(TEXT_LIMITS) as Array<[TextColumnName, number]>) {
     const value = change.row[column];
     if (value !== null && value.length > limit) {
       throw new MapError(`${column} is ${value.length} characters, the Meter Master column holds ${limit}: ${JSON.stringify(value.slice(0, 40))}...`);

@@ -26,14 +26,3 @@ export function pgName(ref: TableRef): string {
 export function mssqlName(ref: TableRef): string {
   return `[${assertIdentifier(ref.schema, "schema")}].[${assertIdentifier(ref.table, "table")}]`;
 }
-
-/** Upper bounds shared by both targets (SQL Server needs them; PostgreSQL checks the same). */
-export const TEXT_LIMITS = {
-  source_system: 64,
-  source_key: 300,
-  meter_id: 200,
-  meter_type: 100,
-  status: 100,
-  customer_ref: 200,
-  location: 400,
-} as const;

@@ -7,7 +7,8 @@
 // source_position is strictly greater; positions compare in binary collation.
 
 import { stringifyJsonExact } from "../decode/json.js";
-import { mssqlName, tombstoneTable, TEXT_LIMITS, type TableRef } from "./identifiers.js";
+import { column, COLUMNS, DATA_COLUMNS, KEEPABLE_COLUMNS, METER_MASTER_COLUMNS, TOMBSTONE_COLUMNS, type ColumnSpec } from "./columns.js";
+import { mssqlName, tombstoneTable, type TableRef } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterRow } from "./row.js";
 
@@ -20,6 +21,13 @@ export interface MssqlStatement {
 
 const BIN = "COLLATE Latin1_General_BIN2";
 
+/** `name  TYPE [COLLATE] NULL|NOT NULL [CONSTRAINT DF_ DEFAULT]` of a CREATE TABLE, from the column table. */
+function mssqlColumnDefinition(table: string, c: ColumnSpec): string {
+  const collate = c.name === "source_position" ? ` ${BIN}` : "";
+  const dflt = c.default ? ` CONSTRAINT [DF_${table}_${c.name}] DEFAULT (${c.default.mssql})` : "";
+  return `  ${c.name.padEnd(16)} ${c.mssql}${collate} ${c.notNull ? "NOT NULL" : "NULL"}${dflt},`;
+}
+
 export function mssqlCreateTable(ref: TableRef): string[] {
   const t = mssqlName(ref);
   const d = mssqlName(tombstoneTable(ref));
@@ -29,96 +37,45 @@ export function mssqlCreateTable(ref: TableRef): string[] {
     `IF SCHEMA_ID(N'${ref.schema}') IS NULL EXEC(N'CREATE SCHEMA [${ref.schema}]')`,
     `IF OBJECT_ID(N'${quotedT}', N'U') IS NULL
 CREATE TABLE ${t} (
-  source_system    NVARCHAR(${TEXT_LIMITS.source_system}) NOT NULL,
-  source_key       NVARCHAR(${TEXT_LIMITS.source_key}) NOT NULL,
-  meter_id         NVARCHAR(${TEXT_LIMITS.meter_id}) NULL,
-  meter_type       NVARCHAR(${TEXT_LIMITS.meter_type}) NULL,
-  status           NVARCHAR(${TEXT_LIMITS.status}) NULL,
-  customer_ref     NVARCHAR(${TEXT_LIMITS.customer_ref}) NULL,
-  location         NVARCHAR(${TEXT_LIMITS.location}) NULL,
-  installed_at     DATE NULL,
-  last_reading     DECIMAL(18,4) NULL,
-  last_reading_at  DATETIMEOFFSET(6) NULL,
-  attributes       NVARCHAR(MAX) NOT NULL CONSTRAINT [DF_${ref.table}_attributes] DEFAULT (N'{}'),
-  is_deleted       BIT NOT NULL CONSTRAINT [DF_${ref.table}_is_deleted] DEFAULT (0),
-  source_op        CHAR(1) NOT NULL,
-  source_ts        DATETIMEOFFSET(3) NULL,
-  source_position  VARCHAR(128) ${BIN} NOT NULL,
+${COLUMNS.map((c) => mssqlColumnDefinition(ref.table, c)).join("\n")}
   updated_at       DATETIMEOFFSET(3) NOT NULL CONSTRAINT [DF_${ref.table}_updated_at] DEFAULT (SYSDATETIMEOFFSET()),
   CONSTRAINT [PK_${ref.table}] PRIMARY KEY (source_system, source_key),
   CONSTRAINT [CK_${ref.table}_attributes] CHECK (ISJSON(attributes) = 1)
 )`,
     `IF OBJECT_ID(N'${quotedD}', N'U') IS NULL
 CREATE TABLE ${d} (
-  source_system    NVARCHAR(${TEXT_LIMITS.source_system}) NOT NULL,
-  source_key       NVARCHAR(${TEXT_LIMITS.source_key}) NOT NULL,
-  source_op        CHAR(1) NOT NULL,
-  source_ts        DATETIMEOFFSET(3) NULL,
-  source_position  VARCHAR(128) ${BIN} NOT NULL,
+${TOMBSTONE_COLUMNS.map((n) => mssqlColumnDefinition(`${ref.table}_tombstones`, column(n))).join("\n")}
   deleted_at       DATETIMEOFFSET(3) NOT NULL CONSTRAINT [DF_${ref.table}_tombstones_deleted_at] DEFAULT (SYSDATETIMEOFFSET()),
   CONSTRAINT [PK_${ref.table}_tombstones] PRIMARY KEY (source_system, source_key)
 )`,
   ];
 }
 
-const ROW_COLUMNS = `source_system NVARCHAR(${TEXT_LIMITS.source_system}) '$.source_system',
-      source_key NVARCHAR(${TEXT_LIMITS.source_key}) '$.source_key',
-      meter_id NVARCHAR(${TEXT_LIMITS.meter_id}) '$.meter_id',
-      meter_type NVARCHAR(${TEXT_LIMITS.meter_type}) '$.meter_type',
-      status NVARCHAR(${TEXT_LIMITS.status}) '$.status',
-      customer_ref NVARCHAR(${TEXT_LIMITS.customer_ref}) '$.customer_ref',
-      location NVARCHAR(${TEXT_LIMITS.location}) '$.location',
-      installed_at DATE '$.installed_at',
-      last_reading DECIMAL(18,4) '$.last_reading',
-      last_reading_at DATETIMEOFFSET(6) '$.last_reading_at',
-      attributes NVARCHAR(MAX) '$.attributes' AS JSON,
-      is_deleted BIT '$.is_deleted',
-      source_op CHAR(1) '$.source_op',
-      source_ts DATETIMEOFFSET(3) '$.source_ts',
-      source_position VARCHAR(128) '$.source_position',
-      unchanged_columns NVARCHAR(MAX) '$.unchanged.columns' AS JSON,
-      unchanged_attributes NVARCHAR(MAX) '$.unchanged.attributes' AS JSON`;
-
-const KEY_COLUMNS = `source_system NVARCHAR(${TEXT_LIMITS.source_system}) '$.source_system',
-      source_key NVARCHAR(${TEXT_LIMITS.source_key}) '$.source_key',
-      source_op CHAR(1) '$.source_op',
-      source_ts DATETIMEOFFSET(3) '$.source_ts',
-      source_position VARCHAR(128) '$.source_position'`;
-
-const DATA_COLUMNS = [
-  "meter_id",
-  "meter_type",
-  "status",
-  "customer_ref",
-  "location",
-  "installed_at",
-  "last_reading",
-  "last_reading_at",
-  "attributes",
-  "is_deleted",
-  "source_op",
-  "source_ts",
-  "source_position",
-] as const;
+/** OPENJSON ... WITH columns: each column's own type, read from `$.<name>` (attributes as JSON). */
+const withColumns = (names: readonly string[]) =>
+  names.map((n) => column(n)).map((c) => `${c.name} ${c.mssql} '$.${c.name}'${c.name === "attributes" ? " AS JSON" : ""}`);
+const ROW_COLUMNS = [
+  ...withColumns(METER_MASTER_COLUMNS),
+  "unchanged_columns NVARCHAR(MAX) '$.unchanged.columns' AS JSON",
+  "unchanged_attributes NVARCHAR(MAX) '$.unchanged.attributes' AS JSON",
+].join(",\n      ");
+const KEY_COLUMNS = withColumns(TOMBSTONE_COLUMNS).join(",\n      ");
 
 function rowsParam(rows: MeterMasterRow[]): MssqlStatement["params"][number] {
   // exact digits: JSON numbers of attributes (raw JSON text, bigint) are written verbatim
   return { name: "rows", type: "nvarchar(max)", value: stringifyJsonExact(rows) };
 }
 
-/** Mapped columns an update may leave unchanged (Debezium's unavailable-value placeholder). */
-const KEEPABLE_COLUMNS = ["meter_id", "meter_type", "status", "customer_ref", "location", "installed_at", "last_reading", "last_reading_at"];
-
 /**
  * The value a matched row gets: the incoming one, or the stored one for a column the event did
  * not carry; attributes keep the stored values of the keys listed as unchanged. OPENJSON's
  * type column says how to write each value back (1 string, 0 null, else JSON text as is).
  */
-function matchedValue(column: (typeof DATA_COLUMNS)[number]): string {
-  if (KEEPABLE_COLUMNS.includes(column)) {
-    return `CASE WHEN EXISTS (SELECT 1 FROM OPENJSON(s.unchanged_columns) AS u WHERE u.value = N'${column}') THEN t.${column} ELSE s.${column} END`;
+function matchedValue(name: ColumnSpec["name"]): string {
+  if (KEEPABLE_COLUMNS.includes(name)) {
+    return `CASE WHEN EXISTS (SELECT 1 FROM OPENJSON(s.unchanged_columns) AS u WHERE u.value = N'${name}') THEN t.${name} ELSE s.${name} END`;
   }
-  if (column === "attributes") {
+  if (name === "attributes") {
     return `CASE WHEN s.unchanged_attributes IS NULL THEN s.attributes ELSE (
       SELECT N'{' + COALESCE(STRING_AGG(CAST(N'"' + STRING_ESCAPE(a.[key], 'json') + N'":' +
         CASE a.[type] WHEN 0 THEN N'null' WHEN 1 THEN N'"' + STRING_ESCAPE(a.value, 'json') + N'"' ELSE a.value END AS NVARCHAR(MAX)), N','), N'') + N'}'
@@ -129,7 +86,7 @@ function matchedValue(column: (typeof DATA_COLUMNS)[number]): string {
         WHERE EXISTS (SELECT 1 FROM OPENJSON(s.unchanged_attributes) AS u WHERE u.value = o.[key])
       ) AS a) END`;
   }
-  return `s.${column}`;
+  return `s.${name}`;
 }
 
 function keysParam(rows: MeterMasterRow[]): MssqlStatement["params"][number] {
@@ -252,7 +209,7 @@ WHERE source_system = @source_system AND source_position < @source_position ${BI
     };
   }
   return {
-    text: `DECLARE @removed TABLE (source_system NVARCHAR(${TEXT_LIMITS.source_system}) NOT NULL, source_key NVARCHAR(${TEXT_LIMITS.source_key}) NOT NULL);
+    text: `DECLARE @removed TABLE (source_system ${column("source_system").mssql} NOT NULL, source_key ${column("source_key").mssql} NOT NULL);
 
 DELETE FROM ${t} WITH (HOLDLOCK)
 OUTPUT deleted.source_system, deleted.source_key INTO @removed

@@ -7,7 +7,8 @@
 // source_position is declared COLLATE "C": byte order, which is the order positions are built for.
 
 import { stringifyJsonExact } from "../decode/json.js";
-import { pgName, tombstoneTable, TEXT_LIMITS, type TableRef } from "./identifiers.js";
+import { column, COLUMNS, DATA_COLUMNS, KEEPABLE_COLUMNS, METER_MASTER_COLUMNS, POSITION_COLLATION, TOMBSTONE_COLUMNS, type ColumnSpec } from "./columns.js";
+import { pgName, tombstoneTable, type TableRef } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterRow } from "./row.js";
 
@@ -16,65 +17,38 @@ export interface PgStatement {
   values: unknown[];
 }
 
+/** `name  type [COLLATE] [NOT NULL] [DEFAULT]` of a CREATE TABLE, from the column table. */
+function pgColumnDefinition(c: ColumnSpec): string {
+  const collate = c.name === "source_position" ? ` ${POSITION_COLLATION.pg}` : "";
+  const notNull = c.notNull ? " NOT NULL" : "";
+  const dflt = c.default ? ` DEFAULT ${c.default.pg}` : "";
+  return `  ${c.name.padEnd(16)} ${c.pg}${collate}${notNull}${dflt},`;
+}
+
 export function pgCreateTable(ref: TableRef): string[] {
   const t = pgName(ref);
   const d = pgName(tombstoneTable(ref));
   return [
     `CREATE SCHEMA IF NOT EXISTS "${ref.schema}"`,
     `CREATE TABLE IF NOT EXISTS ${t} (
-  source_system    varchar(${TEXT_LIMITS.source_system}) NOT NULL,
-  source_key       varchar(${TEXT_LIMITS.source_key}) NOT NULL,
-  meter_id         varchar(${TEXT_LIMITS.meter_id}),
-  meter_type       varchar(${TEXT_LIMITS.meter_type}),
-  status           varchar(${TEXT_LIMITS.status}),
-  customer_ref     varchar(${TEXT_LIMITS.customer_ref}),
-  location         varchar(${TEXT_LIMITS.location}),
-  installed_at     date,
-  last_reading     numeric(18,4),
-  last_reading_at  timestamptz,
-  attributes       jsonb NOT NULL DEFAULT '{}'::jsonb,
-  is_deleted       boolean NOT NULL DEFAULT false,
-  source_op        char(1) NOT NULL,
-  source_ts        timestamptz,
-  source_position  varchar(128) COLLATE "C" NOT NULL,
+${COLUMNS.map(pgColumnDefinition).join("\n")}
   updated_at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (source_system, source_key)
 )`,
     // hard deletes: the position of the delete, so an older replayed event cannot bring the row back
     `CREATE TABLE IF NOT EXISTS ${d} (
-  source_system    varchar(${TEXT_LIMITS.source_system}) NOT NULL,
-  source_key       varchar(${TEXT_LIMITS.source_key}) NOT NULL,
-  source_op        char(1) NOT NULL,
-  source_ts        timestamptz,
-  source_position  varchar(128) COLLATE "C" NOT NULL,
+${TOMBSTONE_COLUMNS.map((n) => pgColumnDefinition(column(n))).join("\n")}
   deleted_at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (source_system, source_key)
 )`,
   ];
 }
 
-const ROW_RECORD = `source_system text, source_key text, meter_id text, meter_type text, status text,
-    customer_ref text, location text, installed_at date, last_reading numeric(18,4), last_reading_at timestamptz,
-    attributes jsonb, is_deleted boolean, source_op text, source_ts timestamptz, source_position text, unchanged jsonb`;
-const KEY_RECORD = `source_system text, source_key text, source_op text, source_ts timestamptz, source_position text`;
-const DATA_COLUMNS = [
-  "meter_id",
-  "meter_type",
-  "status",
-  "customer_ref",
-  "location",
-  "installed_at",
-  "last_reading",
-  "last_reading_at",
-  "attributes",
-  "is_deleted",
-  "source_op",
-  "source_ts",
-  "source_position",
-] as const;
-
-/** Mapped columns an update may leave unchanged (Debezium's unavailable-value placeholder). */
-const KEEPABLE_COLUMNS = ["meter_id", "meter_type", "status", "customer_ref", "location", "installed_at", "last_reading", "last_reading_at"] as const;
+/** Column definition list of jsonb_to_recordset: text for (var)char columns, the column type otherwise. */
+const recordColumns = (names: readonly string[]) =>
+  names.map((n) => column(n)).map((c) => `${c.name} ${/^(var)?char\(/.test(c.pg) ? "text" : c.pg}`);
+const ROW_RECORD = [...recordColumns(METER_MASTER_COLUMNS), "unchanged jsonb"].join(", ");
+const KEY_RECORD = recordColumns(TOMBSTONE_COLUMNS).join(", ");
 
 function rowsParam(rows: MeterMasterRow[]): string {
   // exact digits: JSON numbers of attributes (raw JSON text, bigint) are written verbatim
@@ -85,16 +59,16 @@ function rowsParam(rows: MeterMasterRow[]): string {
  * The value a row writes for a column: its own, or, when the event did not carry it, the one
  * stored (cur is the stored row, null when the key is new). Attribute keys the same way.
  */
-function incoming(column: (typeof DATA_COLUMNS)[number]): string {
-  if ((KEEPABLE_COLUMNS as readonly string[]).includes(column)) {
-    return `CASE WHEN r.unchanged->'columns' ? '${column}' THEN cur.${column} ELSE r.${column} END`;
+function incoming(name: ColumnSpec["name"]): string {
+  if (KEEPABLE_COLUMNS.includes(name)) {
+    return `CASE WHEN r.unchanged->'columns' ? '${name}' THEN cur.${name} ELSE r.${name} END`;
   }
-  if (column === "attributes") {
+  if (name === "attributes") {
     return `CASE WHEN r.unchanged IS NULL THEN r.attributes
     ELSE COALESCE((SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(cur.attributes) AS e
                    WHERE r.unchanged->'attributes' ? e.key), '{}'::jsonb) || r.attributes END`;
   }
-  return `r.${column}`;
+  return `r.${name}`;
 }
 
 function keysParam(rows: MeterMasterRow[]): string {

@@ -56,23 +56,6 @@ export type MeterMasterChange =
 
 export type RowChange = Extract<MeterMasterChange, { kind: "upsert" | "delete" }>;
 
-/** Columns in table order (updated_at is set by the writer). */
-export const METER_MASTER_COLUMNS = [
-  "source_system",
-  "source_key",
-  "meter_id",
-  "meter_type",
-  "status",
-  "customer_ref",
-  "location",
-  "installed_at",
-  "last_reading",
-  "last_reading_at",
-  "attributes",
-  "is_deleted",
-  "source_op",
-  "source_ts",
-  "source_position",
-] as const satisfies ReadonlyArray<keyof MeterMasterRow>;
+
 
 export type DeleteMode = "soft" | "hard";
