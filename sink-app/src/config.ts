@@ -3,6 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { autoRestartSchema, connectorStateSchema } from "./connect/desired.js";
 import { EndpointConfigSchema } from "./delivery/http/index.js";
 import { MeterMasterMappingSchema } from "./mapping/schema.js";
 import { IDENTIFIER } from "./meter-master/identifiers.js";
@@ -43,7 +44,10 @@ export const MeterMasterTargetSchema = z
     schema: identifier("schema").optional().describe("schema of the table; default dbo (mssql) or public (postgres)"),
     table: identifier("table").default("meter_master").describe("Meter Master table name (hard deletes also use <table>_tombstones)"),
     encrypt: z.boolean().default(true).describe("mssql: encrypt the connection (TLS)"),
-    trustServerCertificate: z.boolean().default(false).describe("mssql: accept a self-signed server certificate"),
+    trustServerCertificate: z
+      .boolean()
+      .default(false)
+      .describe("accept a server certificate that does not verify (self-signed); off, certificates are checked (mssql with encrypt, postgres with ssl)"),
     ssl: z.boolean().default(false).describe("postgres: connect with TLS"),
     deleteMode: z
       .enum(["soft", "hard"])
@@ -121,6 +125,22 @@ export const SinkAppConfigSchema = z
       .strict()
       .prefault({}),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("log level of the JSON logs"),
+    connect: z
+      .object({
+        url: z.string().url().describe("Kafka Connect REST URL as the sink-app reaches it, e.g. http://connect:8083"),
+        owner: z.string().min(1).describe("ownership marker (meter-master.managed-by) of this deployment's connectors; others are never touched"),
+        pollSeconds: z.number().int().min(1).max(3_600).default(15).describe("how often the supervisor reads the connectors' status"),
+        connectors: z
+          .array(
+            z
+              .object({ name: z.string().min(1).describe("connector name"), state: connectorStateSchema, autoRestart: autoRestartSchema })
+              .strict(),
+          )
+          .describe("the connectors this deployment declares, with their declared state and restart policy"),
+      })
+      .strict()
+      .optional()
+      .describe("the connector supervisor: restarts FAILED connectors and tasks with a growing backoff; absent = no supervisor"),
   })
   .strict()
   .superRefine((cfg, ctx) => {

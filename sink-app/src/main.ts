@@ -34,10 +34,10 @@ async function createStore(cfg: SinkAppConfig, env: NodeJS.ProcessEnv): Promise<
   };
   if (target.kind === "mssql") {
     const { createMssqlStore } = await import("./meter-master/mssql-store.js");
-    return createMssqlStore({ ...common, encrypt: target.encrypt, trustServerCertificate: target.trustServerCertificate });
+    return createMssqlStore({ ...common, tls: { enabled: target.encrypt, trustServerCertificate: target.trustServerCertificate } });
   }
   const { createPostgresStore } = await import("./meter-master/postgres-store.js");
-  return createPostgresStore({ ...common, ssl: target.ssl });
+  return createPostgresStore({ ...common, tls: { enabled: target.ssl, trustServerCertificate: target.trustServerCertificate } });
 }
 
 async function main(): Promise<void> {

@@ -83,7 +83,7 @@ const stores: MeterMasterStore[] = [];
 
 async function freshStore(table: string): Promise<MeterMasterStore> {
   const env = testEnv().postgres;
-  const store = createPostgresStore({ host: env.host, port: env.port, database: DB, user: env.user, password: env.password, table: { schema: "public", table } });
+  const store = createPostgresStore({ host: env.host, port: env.port, database: DB, user: env.user, password: env.password, table: { schema: "public", table }, tls: { enabled: false, trustServerCertificate: false } });
   stores.push(store);
   await store.ensureTable();
   return store;

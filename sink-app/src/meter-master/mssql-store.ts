@@ -1,22 +1,9 @@
 // Executes the T-SQL statements with `mssql` (tedious). The only module here that talks to SQL Server.
 
 import sql from "mssql";
-import type { TableRef } from "./identifiers.js";
 import { mssqlCreateTable, mssqlStatementFor, type MssqlParamType } from "./mssql-sql.js";
 import type { WriteStep } from "./plan.js";
-import type { MeterMasterStore } from "./store.js";
-
-export interface MssqlStoreOptions {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password: string;
-  table: TableRef;
-  encrypt: boolean;
-  trustServerCertificate: boolean;
-  poolSize?: number;
-}
+import type { MeterMasterStore, StoreConnection } from "./store.js";
 
 function sqlType(type: MssqlParamType): sql.ISqlType | (() => sql.ISqlType) {
   switch (type) {
@@ -31,7 +18,7 @@ function sqlType(type: MssqlParamType): sql.ISqlType | (() => sql.ISqlType) {
   }
 }
 
-export function createMssqlStore(options: MssqlStoreOptions): MeterMasterStore {
+export function createMssqlStore(options: StoreConnection): MeterMasterStore {
   const pool = new sql.ConnectionPool({
     server: options.host,
     port: options.port,
@@ -42,8 +29,8 @@ export function createMssqlStore(options: MssqlStoreOptions): MeterMasterStore {
     connectionTimeout: 15_000,
     requestTimeout: 60_000,
     options: {
-      encrypt: options.encrypt,
-      trustServerCertificate: options.trustServerCertificate,
+      encrypt: options.tls.enabled,
+      trustServerCertificate: options.tls.trustServerCertificate,
       appName: "meter-master-sink",
     },
   });

@@ -1,35 +1,28 @@
 // Executes the PostgreSQL statements with `pg`. The only module here that talks to PostgreSQL.
 
 import pg from "pg";
-import type { TableRef } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import { pgCreateTable, pgStatementFor } from "./postgres-sql.js";
-import type { MeterMasterStore } from "./store.js";
+import type { MeterMasterStore, StoreConnection } from "./store.js";
 
-export interface PostgresStoreOptions {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  password: string;
-  table: TableRef;
-  ssl?: boolean;
-  /** connections; one per concurrently writing partition is plenty */
-  poolSize?: number;
-}
-
-export function createPostgresStore(options: PostgresStoreOptions): MeterMasterStore {
-  const pool = new pg.Pool({
+/** The pg pool settings for a connection. */
+export function pgPoolConfig(options: StoreConnection): pg.PoolConfig {
+  return {
     host: options.host,
     port: options.port,
     database: options.database,
     user: options.user,
     password: options.password,
-    ssl: options.ssl ? { rejectUnauthorized: false } : undefined,
+    // Certificates are verified unless the config opts out (trustServerCertificate).
+    ssl: options.tls.enabled ? { rejectUnauthorized: !options.tls.trustServerCertificate } : undefined,
     max: options.poolSize ?? 4,
     connectionTimeoutMillis: 10_000,
     application_name: "meter-master-sink",
-  });
+  };
+}
+
+export function createPostgresStore(options: StoreConnection): MeterMasterStore {
+  const pool = new pg.Pool(pgPoolConfig(options));
   // an idle client losing its connection must not crash the process; the next query reconnects
   pool.on("error", () => undefined);
 

@@ -1,6 +1,25 @@
 // The thin adapter boundary: something that can apply planned steps to a Meter Master table.
 
+import type { TableRef } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
+
+/** How either store reaches its database. */
+export interface StoreConnection {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  table: TableRef;
+  tls: {
+    /** Connect with TLS. */
+    enabled: boolean;
+    /** Accept a certificate that does not verify (self-signed, wrong host): an explicit opt-out. */
+    trustServerCertificate: boolean;
+  };
+  /** Connections; one per concurrently writing partition is plenty. @default 4 */
+  poolSize?: number;
+}
 
 export interface MeterMasterStore {
   readonly target: "postgres" | "mssql";
