@@ -321,6 +321,10 @@ export function renderDesiredConnectors(
     owner,
     connectors: configs
       .filter((c) => c.enabled)
-      .map((c) => renderConnector(c, { owner, external: c.kind !== "http-sink" && external.has(c.name) })),
+      .map((c) => ({
+        ...renderConnector(c, { owner, external: c.kind !== "http-sink" && external.has(c.name) }),
+        state: c.state,
+        autoRestart: c.autoRestart,
+      })),
   };
 }

@@ -73,6 +73,9 @@ export const passthroughSchema = z
     "Rare connector options not covered by a typed field, as raw Kafka Connect key -> string value. Keys a typed field renders are refused (set the typed field instead).",
   );
 
+// Declared state and self-healing: one schema shared with the registrar and the sink-app's supervisor.
+export { autoRestartSchema, connectorStateSchema } from "../../sink-app/src/connect/desired.js";
+
 export const enabledSchema = z
   .boolean()
   .default(true)

@@ -7,6 +7,8 @@ import { z } from "zod";
 import {
   COMMON_PREFIXES,
   converterSchema,
+  autoRestartSchema,
+  connectorStateSchema,
   enabledSchema,
   errorsSchema,
   passthroughSchema,
@@ -143,6 +145,8 @@ function commonSourceShape() {
   return {
     name: sourceNameSchema,
     enabled: enabledSchema,
+    state: connectorStateSchema,
+    autoRestart: autoRestartSchema,
     description: z.string().optional().describe("Free text for people reading the file; not rendered."),
     topicPrefix: topicPrefixSchema,
     signalDataCollection: signalDataCollectionSchema,

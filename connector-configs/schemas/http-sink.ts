@@ -5,6 +5,8 @@
 import { z } from "zod";
 import {
   COMMON_PREFIXES,
+  autoRestartSchema,
+  connectorStateSchema,
   enabledSchema,
   passthroughSchema,
   predicateSchema,
@@ -232,6 +234,8 @@ export const httpSinkSchema = z
     kind: z.literal("http-sink").describe("Connector type: Aiven HTTP Sink (io.aiven.kafka.connect.http.HttpSinkConnector)."),
     name: httpSinkNameSchema,
     enabled: enabledSchema,
+    state: connectorStateSchema,
+    autoRestart: autoRestartSchema,
     description: z.string().optional().describe("Free text for people reading the file; not rendered."),
     topics: z
       .array(z.string().regex(/^[A-Za-z0-9._-]+$/, "a Kafka topic name"))

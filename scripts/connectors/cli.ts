@@ -13,7 +13,8 @@ import {
   type ConnectorOverview,
   type ConnectorStatus,
 } from "../../sink-app/src/connect/client.js";
-import { reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
+import { CONNECT_STATE, reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
+import { tryDeclaredConnectors } from "../operate/declared.js";
 import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
 import { CONNECTOR_CONFIG_DIR, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile, type ConfigSet } from "../../connector-configs/load.js";
@@ -106,7 +107,8 @@ export function buildProgram(io: CliIo): Command {
       io.out(rows.length ? t.toString() : "No connectors.");
     });
 
-  connectOpts(program.command("status [name]").description("Connector and task states, with the first line of any failure trace."))
+  connectOpts(program.command("status [name]").description("Connector and task states, declared (config files) vs actual (worker), with the first line of any failure trace."))
+    .option("--dir <dir>", "connector-configs directory the declared states are read from", CONNECTOR_CONFIG_DIR)
     .action(async (name: string | undefined, opts) => {
       const client = clientFor(opts, io);
       let statuses: ConnectorStatus[];
@@ -114,11 +116,16 @@ export function buildProgram(io: CliIo): Command {
         await requireKnown(client, name);
         statuses = [await client.status(name)];
       } else statuses = Object.values(await client.listConnectors()).map((o) => o.status).sort((a, b) => a.name.localeCompare(b.name));
-      if (opts.json) return io.out(JSON.stringify(name ? statuses[0] : statuses, null, 2));
-      const t = new Table({ head: ["connector", "task", "state", "worker", "error"] });
-      for (const s of statuses) {
-        t.push([s.name, "-", s.connector.state, s.connector.worker_id, firstLine(s.connector.trace)]);
-        for (const task of s.tasks) t.push([s.name, String(task.id), task.state, task.worker_id, firstLine(task.trace)]);
+      const files = await tryDeclaredConnectors(opts.dir);
+      if ("error" in files) io.err(`(declared states unknown: ${files.error})`);
+      const declaredOf = (n: string) => ("declared" in files ? (files.declared.get(n)?.state ?? null) : null);
+      const withDeclared = statuses.map((s) => ({ ...s, declared: declaredOf(s.name) }));
+      if (opts.json) return io.out(JSON.stringify(name ? withDeclared[0] : withDeclared, null, 2));
+      const t = new Table({ head: ["connector", "task", "declared", "state", "worker", "error"] });
+      for (const s of withDeclared) {
+        const drift = s.declared !== null && CONNECT_STATE[s.declared] !== s.connector.state ? " (differs)" : "";
+        t.push([s.name, "-", (s.declared ?? "not declared") + drift, s.connector.state, s.connector.worker_id, firstLine(s.connector.trace)]);
+        for (const task of s.tasks) t.push([s.name, String(task.id), "-", task.state, task.worker_id, firstLine(task.trace)]);
       }
       io.out(statuses.length ? t.toString() : "No connectors.");
     });

@@ -95,7 +95,7 @@ describe("connectors CLI against the real Kafka Connect worker", () => {
     const starts = await taskStarts(env, NAME);
     const r = await cli(["apply", ...url(), "--dir", dir, "--owner", OWNER, "--external", NAME, "--json"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ created: [], updated: [], unchanged: [NAME], deleted: [], leftPaused: [], slotsDropped: [] });
+    expect(JSON.parse(r.stdout)).toEqual({ created: [], updated: [], unchanged: [NAME], deleted: [], resumed: [], paused: [], stopped: [], slotsDropped: [] });
     expect(await taskStarts(env, NAME)).toBe(starts);
   });
 
@@ -121,34 +121,38 @@ describe("connectors CLI against the real Kafka Connect worker", () => {
     });
   });
 
-  it("status <name> shows the connector and its task RUNNING on the worker, as a table and as JSON; status without a name includes it", async () => {
-    const table = await cli(["status", NAME, ...url()]);
+  it("status <name> shows the connector and its task RUNNING on the worker next to the declared state, as a table and as JSON; status without a name includes it", async () => {
+    const table = await cli(["status", NAME, ...url(), "--dir", dir]);
     expect(table.code).toBe(0);
     const worker = new URL(env.connect.url).host;
-    expect(table.stdout).toMatch(new RegExp(`${NAME}\\s*│\\s*-\\s*│\\s*RUNNING\\s*│\\s*${worker}`));
-    expect(table.stdout).toMatch(new RegExp(`${NAME}\\s*│\\s*0\\s*│\\s*RUNNING\\s*│\\s*${worker}`));
-    const json = await cli(["status", NAME, ...url(), "--json"]);
+    expect(table.stdout).toMatch(new RegExp(`${NAME}\\s*│\\s*-\\s*│\\s*running\\s*│\\s*RUNNING\\s*│\\s*${worker}`));
+    expect(table.stdout).toMatch(new RegExp(`${NAME}\\s*│\\s*0\\s*│\\s*-\\s*│\\s*RUNNING\\s*│\\s*${worker}`));
+    const json = await cli(["status", NAME, ...url(), "--json", "--dir", dir]);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: NAME, connector: { state: "RUNNING" }, tasks: [{ id: 0, state: "RUNNING" }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: NAME, declared: "running", connector: { state: "RUNNING" }, tasks: [{ id: 0, state: "RUNNING" }] });
     const all = await cli(["status", ...url(), "--json"]);
     expect((JSON.parse(all.stdout) as { name: string }[]).map((s) => s.name)).toContain(NAME);
   });
 
-  it("pause leaves connector and task PAUSED, status says so, and a later apply leaves it paused", async () => {
+  it("pause leaves connector and task PAUSED, status says it differs from the declared state, and a later apply brings it back to the declared running", async () => {
     const r = await cli(["pause", NAME, ...url()]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${NAME}: pause requested`);
     await waitForState(env, NAME, "PAUSED", 30_000);
-    const s = await cli(["status", NAME, ...url(), "--json"]);
-    expect(JSON.parse(s.stdout)).toMatchObject({ connector: { state: "PAUSED" }, tasks: [{ state: "PAUSED" }] });
-    // An operator's pause survives a re-apply of unchanged files.
+    const s = await cli(["status", NAME, ...url(), "--json", "--dir", dir]);
+    expect(JSON.parse(s.stdout)).toMatchObject({ declared: "running", connector: { state: "PAUSED" }, tasks: [{ state: "PAUSED" }] });
+    const table = await cli(["status", NAME, ...url(), "--dir", dir]);
+    expect(table.stdout).toMatch(new RegExp(`${NAME}\\s*│\\s*-\\s*│\\s*running \\(differs\\)\\s*│\\s*PAUSED`));
+    // The files declare it running (the default): apply holds the worker to that, as a deploy does.
     const a = await cli(["apply", ...url(), "--dir", dir, "--owner", OWNER, "--external", NAME, "--json"]);
     expect(a.code).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ unchanged: [NAME], leftPaused: [NAME] });
-    expect((await connectClient(env).status(NAME)).connector.state).toBe("PAUSED");
+    expect(JSON.parse(a.stdout)).toMatchObject({ unchanged: [NAME], resumed: [NAME] });
+    await waitForState(env, NAME, "RUNNING", 30_000);
   });
 
   it("resume brings connector and task back to RUNNING", async () => {
+    expect((await cli(["pause", NAME, ...url()])).code).toBe(0);
+    await waitForState(env, NAME, "PAUSED", 30_000);
     const r = await cli(["resume", NAME, ...url(), "--json"]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ name: NAME, action: "resume", ok: true });

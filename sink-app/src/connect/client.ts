@@ -31,6 +31,11 @@ export interface ConnectorOverview {
   info: ConnectorInfo;
 }
 
+/** GET /connectors/{name}/offsets body (KIP-875). */
+export interface ConnectorOffsets {
+  offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> | null }[];
+}
+
 export interface ConfigValueInfo {
   name: string;
   value: string | null;
@@ -233,6 +238,33 @@ export class ConnectClient {
   async restart(name: string, opts: { includeTasks?: boolean; onlyFailed?: boolean } = {}): Promise<void> {
     const q = `includeTasks=${opts.includeTasks ?? true}&onlyFailed=${opts.onlyFailed ?? false}`;
     await this.request("POST", `/connectors/${enc(name)}/restart?${q}`, { connector: name });
+  }
+
+  /** PUT /connectors/{name}/stop: tasks are shut down and their config dropped; offsets can then be read and changed (Connect 3.5+). */
+  async stop(name: string): Promise<void> {
+    await this.request("PUT", `/connectors/${enc(name)}/stop`, { connector: name });
+  }
+
+  /** POST /connectors: creates a connector directly in `initialState` (KIP-980, Connect 3.7+), so a declared pause or stop never runs a task first. */
+  create(name: string, config: Record<string, string>, initialState: "RUNNING" | "PAUSED" | "STOPPED" = "RUNNING"): Promise<ConnectorInfo> {
+    return this.request("POST", "/connectors", { connector: name, body: { name, config, initial_state: initialState } });
+  }
+
+  /** GET /connectors/{name}/offsets: a source connector's offsets as its tasks committed them (partition and offset maps are the plugin's own). */
+  async offsets(name: string): Promise<ConnectorOffsets> {
+    return (await this.request<ConnectorOffsets>("GET", `/connectors/${enc(name)}/offsets`, { connector: name })) ?? { offsets: [] };
+  }
+
+  /** PATCH /connectors/{name}/offsets: writes the given offsets; the connector must be STOPPED. A null `offset` removes that partition's offset. */
+  async alterOffsets(name: string, offsets: ConnectorOffsets): Promise<string> {
+    const r = await this.request<{ message?: string }>("PATCH", `/connectors/${enc(name)}/offsets`, { connector: name, body: offsets });
+    return r?.message ?? "";
+  }
+
+  /** DELETE /connectors/{name}/offsets: removes every offset; the connector must be STOPPED. */
+  async resetOffsets(name: string): Promise<string> {
+    const r = await this.request<{ message?: string }>("DELETE", `/connectors/${enc(name)}/offsets`, { connector: name });
+    return r?.message ?? "";
   }
 
   async delete(name: string): Promise<void> {

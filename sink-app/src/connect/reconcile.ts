@@ -1,9 +1,11 @@
 // Makes Kafka Connect match the declared connectors: PUT each config that
-// differs (same config twice changes nothing), wait until the connector and
-// all its tasks run, and remove connectors this package created earlier but
-// no longer declares. Connectors without our ownership marker are never touched.
+// differs (same config twice changes nothing), bring each connector to its
+// declared state (running, paused, stopped; a new one is created directly in
+// it), wait until it is there, and remove connectors this package created
+// earlier but no longer declares. Connectors without our ownership marker are
+// never touched.
 import type { ConnectClient, ConnectorOverview, ConnectorStatus, RetryPolicy } from "./client.js";
-import { OWNER_KEY, PG_DROP_SLOT_KEY, type DesiredConnectors } from "./desired.js";
+import { OWNER_KEY, PG_DROP_SLOT_KEY, type ConnectorState, type DesiredConnectors } from "./desired.js";
 import type { PostgresCleanupResult } from "./postgres-cleanup.js";
 
 const POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
@@ -36,8 +38,12 @@ export interface ReconcileResult {
   updated: string[];
   unchanged: string[];
   deleted: string[];
-  /** Connectors left PAUSED or STOPPED by an operator (not resumed, not failed). */
-  leftPaused: string[];
+  /** Connectors found PAUSED or STOPPED and resumed because they are declared running. */
+  resumed: string[];
+  /** Connectors paused because they are declared paused. */
+  paused: string[];
+  /** Connectors stopped because they are declared stopped. */
+  stopped: string[];
   slotsDropped: string[];
 }
 
@@ -71,7 +77,34 @@ export const DEFAULT_RESTART_GRACE_MS = 30_000;
 const STALE_POLL_MS = 200;
 
 /** The calls reconcile makes; ConnectClient is the real one. */
-export type ReconcileClient = Pick<ConnectClient, "url" | "waitUntilReady" | "listConnectors" | "putConfig" | "restart" | "status" | "delete">;
+export type ReconcileClient = Pick<ConnectClient, "url" | "waitUntilReady" | "listConnectors" | "putConfig" | "restart" | "status" | "delete"> &
+  Partial<Pick<ConnectClient, "create" | "pause" | "resume" | "stop">>;
+
+/** The Kafka Connect state a declared state means. */
+export const CONNECT_STATE: Record<ConnectorState, "RUNNING" | "PAUSED" | "STOPPED"> = { running: "RUNNING", paused: "PAUSED", stopped: "STOPPED" };
+
+/**
+ * The call that takes a connector from its current Kafka Connect state to the declared one, if any.
+ * FAILED and the other states of a running connector need none here: a declared-running one that
+ * FAILED is restarted separately, and paused or stopped apply to a FAILED connector as to any.
+ */
+export function stateTransition(actual: string, declared: ConnectorState): "resume" | "pause" | "stop" | undefined {
+  if (declared === "running") return actual === "PAUSED" || actual === "STOPPED" ? "resume" : undefined;
+  if (declared === "paused") return actual === "PAUSED" ? undefined : "pause";
+  return actual === "STOPPED" ? undefined : "stop";
+}
+
+/** Whether a status shows the declared held state reached: connector PAUSED with no task running, or STOPPED with no tasks. */
+export function isInHeldState(s: ConnectorStatus, declared: "paused" | "stopped"): boolean {
+  if (declared === "stopped") return s.connector.state === "STOPPED" && s.tasks.length === 0;
+  return s.connector.state === "PAUSED" && s.tasks.every((t) => t.state === "PAUSED" || t.state === "FAILED");
+}
+
+function need<K extends "create" | "pause" | "resume" | "stop">(client: ReconcileClient, k: K): NonNullable<ReconcileClient[K]> {
+  const f = client[k];
+  if (!f) throw new Error(`reconcile: this client cannot ${k} connectors`);
+  return f.bind(client) as NonNullable<ReconcileClient[K]>;
+}
 
 /** One FAILED part of a connector: the connector itself or one of its tasks. */
 export interface PartFailure {
@@ -132,6 +165,8 @@ export interface WaitOptions {
   after?: IssuedRestart;
   /** @default DEFAULT_RESTART_GRACE_MS */
   restartGraceMs?: number;
+  /** Return when the connector is PAUSED or STOPPED (default true); false keeps waiting for RUNNING until the timeout. */
+  heldIsFinal?: boolean;
   log?: (line: string) => void;
 }
 
@@ -158,7 +193,8 @@ export async function waitUntilRunning(client: Pick<ConnectClient, "status">, na
       saidStale = true;
       opts.log?.(`${name}: status still shows the failure from before the ${opts.after!.kind}; waiting up to ${Math.round((graceEnd - Date.now()) / 1000)} s for it to take effect`);
     }
-    if (isHeld(last)) return last.connector.state as "PAUSED" | "STOPPED";
+    // Declared running: a PAUSED or STOPPED status right after reconcile's resume is not the outcome yet.
+    if (isHeld(last) && opts.heldIsFinal !== false) return last.connector.state as "PAUSED" | "STOPPED";
     if (isRunning(last)) {
       runningSince ??= Date.now();
       if (Date.now() - runningSince >= opts.settleMs) return "RUNNING";
@@ -168,6 +204,20 @@ export async function waitUntilRunning(client: Pick<ConnectClient, "status">, na
       throw new ReconcileError(`connector ${name} did not reach RUNNING within ${Math.round(opts.timeoutMs / 1000)} s (${states})`, name);
     }
     await sleep(stale.length > 0 ? Math.min(opts.pollMs, STALE_POLL_MS) : opts.pollMs);
+  }
+}
+
+/** Polls status until the connector is in its declared paused or stopped state; throws ReconcileError on timeout. */
+export async function waitUntilHeld(client: Pick<ConnectClient, "status">, name: string, declared: "paused" | "stopped", opts: { timeoutMs: number; pollMs: number }): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const last = await client.status(name, { retryNotFound: true, retry: { totalMs: Math.max(1000, deadline - Date.now()) } });
+    if (isInHeldState(last, declared)) return;
+    if (Date.now() >= deadline) {
+      const states = `connector ${last.connector.state}, tasks [${last.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none"}]`;
+      throw new ReconcileError(`connector ${name} did not reach its declared state ${CONNECT_STATE[declared]} within ${Math.round(opts.timeoutMs / 1000)} s (${states})`, name);
+    }
+    await sleep(opts.pollMs);
   }
 }
 
@@ -189,7 +239,7 @@ async function waitUntilGone(client: Pick<ConnectClient, "status">, name: string
 export async function reconcile(desired: DesiredConnectors, client: ReconcileClient, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
   const log = opts.log ?? (() => {});
   const wait = { timeoutMs: opts.runningTimeoutMs ?? 180_000, settleMs: opts.settleMs ?? 3000, pollMs: opts.pollMs ?? 1000, restartGraceMs: opts.restartGraceMs, log };
-  const result: ReconcileResult = { created: [], updated: [], unchanged: [], deleted: [], leftPaused: [], slotsDropped: [] };
+  const result: ReconcileResult = { created: [], updated: [], unchanged: [], deleted: [], resumed: [], paused: [], stopped: [], slotsDropped: [] };
   const owner = desired.owner;
 
   log(`waiting for Kafka Connect at ${client.url}`);
@@ -212,31 +262,51 @@ export async function reconcile(desired: DesiredConnectors, client: ReconcileCli
   const issued = new Map<string, IssuedRestart>();
   for (const c of desired.connectors) {
     const cur = existing[c.name];
+    const state: ConnectorState = c.state ?? "running";
     const failedBefore = cur ? failedParts(cur.status) : [];
+    if (!cur && state !== "running") {
+      // Created directly in its declared state: a declared pause or stop never runs a task first.
+      await need(client, "create")(c.name, c.config, CONNECT_STATE[state]);
+      result.created.push(c.name);
+      log(`${c.name}: created ${state}`);
+      continue;
+    }
+    // Same config but failed earlier (e.g. the database was down): one restart of what failed, once it may run.
+    let restartFailed = false;
     if (cur && sameConfig(cur.info.config, c.config)) {
       result.unchanged.push(c.name);
-      if (failedBefore.length > 0) {
-        // Same config but failed earlier (e.g. the database was down): one restart of what failed.
-        log(`${c.name}: unchanged but FAILED; restarting failed parts`);
-        await client.restart(c.name, { includeTasks: true, onlyFailed: true });
-        issued.set(c.name, { kind: "restart", at: Date.now(), failedBefore });
-      } else log(`${c.name}: unchanged`);
+      restartFailed = failedBefore.length > 0 && state === "running";
+      if (!restartFailed) log(`${c.name}: unchanged`);
     } else {
       await client.putConfig(c.name, c.config);
       if (failedBefore.length > 0) issued.set(c.name, { kind: "config update", at: Date.now(), failedBefore });
       (cur ? result.updated : result.created).push(c.name);
       log(`${c.name}: ${cur ? "config updated" : "created"}`);
     }
+    const move = cur ? stateTransition(cur.status.connector.state, state) : undefined;
+    if (move) {
+      await need(client, move)(c.name);
+      (move === "resume" ? result.resumed : move === "pause" ? result.paused : result.stopped).push(c.name);
+      log(`${c.name}: was ${cur!.status.connector.state}, declared ${state}: ${move} requested`);
+    }
+    if (restartFailed) {
+      log(`${c.name}: unchanged but FAILED; restarting failed parts`);
+      await client.restart(c.name, { includeTasks: true, onlyFailed: true });
+      issued.set(c.name, { kind: "restart", at: Date.now(), failedBefore });
+    }
   }
 
   for (const c of desired.connectors) {
-    log(`${c.name}: waiting for connector and tasks to be RUNNING`);
-    const state = await waitUntilRunning(client, c.name, { ...wait, after: issued.get(c.name) });
-    if (state === "RUNNING") log(`${c.name}: RUNNING`);
-    else {
-      result.leftPaused.push(c.name);
-      log(`${c.name}: ${state} by an operator; left ${state.toLowerCase()} (resume with: npm run connectors -- resume ${c.name})`);
+    const state: ConnectorState = c.state ?? "running";
+    if (state !== "running") {
+      log(`${c.name}: waiting for it to be ${CONNECT_STATE[state]} as declared`);
+      await waitUntilHeld(client, c.name, state, wait);
+      log(`${c.name}: ${CONNECT_STATE[state]} as declared`);
+      continue;
     }
+    log(`${c.name}: waiting for connector and tasks to be RUNNING`);
+    await waitUntilRunning(client, c.name, { ...wait, after: issued.get(c.name), heldIsFinal: false });
+    log(`${c.name}: RUNNING`);
   }
 
   const declared = new Set(desired.connectors.map((c) => c.name));

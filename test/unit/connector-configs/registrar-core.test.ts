@@ -45,8 +45,10 @@ describe("reconcile helpers", () => {
 
   it("reads the registrar file as an object or as a bare array of connectors", () => {
     const c = { name: "postgres", config: { name: "postgres", "meter-master.managed-by": "plant-7" } };
-    expect(parseDesiredConnectors({ owner: "plant-7", connectors: [c] })).toEqual({ owner: "plant-7", connectors: [c] });
-    expect(parseDesiredConnectors([c])).toEqual({ owner: "plant-7", connectors: [c] });
+    // A file written before declared state existed: running, with the default restart policy.
+    const parsed = { ...c, state: "running", autoRestart: { enabled: true, maxRestarts: 10, backoffUnitSeconds: 60, maxBackoffSeconds: 3600, stableSeconds: 600 } };
+    expect(parseDesiredConnectors({ owner: "plant-7", connectors: [c] })).toEqual({ owner: "plant-7", connectors: [parsed] });
+    expect(parseDesiredConnectors([c])).toEqual({ owner: "plant-7", connectors: [parsed] });
     expect(parseDesiredConnectors([], "fallback")).toEqual({ owner: "fallback", connectors: [] });
     expect(() => parseDesiredConnectors({ owner: "plant-7", connectors: [c, c] })).toThrow(/declared twice/);
     expect(() => parseDesiredConnectors({ owner: "other", connectors: [c] })).toThrow(/must equal owner/);
