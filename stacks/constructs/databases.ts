@@ -114,15 +114,7 @@ export interface MssqlDatabaseProps extends DatabaseProps {
 /** The Meter Master database and login that 20-meter-master.sql creates on the embedded SQL Server. */
 export const EMBEDDED_METER_MASTER = { database: "MeterMaster", user: "meter_master_writer", passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } as const;
 
-/** The Meter Master database and login that 20-meter-master.sql creates on the embedded SQL Server. */
-export const EMBEDDED_METER_MASTER = { database: "MeterMaster", user: "meter_master_writer", passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } as const;
-
 export class MssqlDatabase extends ServiceContainer {
-  /** TCP port on the stack's network. */
-  readonly port = 1433;
-  /** Meter Master's database, login and password variable on this server (when it is the target). */
-  readonly meterMaster = EMBEDDED_METER_MASTER;
-
   /** TCP port on the stack's network. */
   readonly port = 1433;
   /** Meter Master's database, login and password variable on this server (when it is the target). */
