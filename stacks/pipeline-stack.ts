@@ -11,7 +11,7 @@ import { envReferences, Secrets, type SecretKind } from "./constructs/secrets.js
 import { DemoApi, Registrar, SinkApp, SinkAppImage } from "./constructs/sink-app.js";
 import { completeSinkAppConfig, sinkAppSecretEnv, type SinkAppAddresses, type SinkAppConfigDraft, type SinkAppConfigOrigins } from "./sink-app-config.js";
 
-import type { DesiredConnectors, RenderedConnector } from "../sink-app/src/connect/desired.js";
+import { supervisedConnectors, type DesiredConnectors, type RenderedConnector } from "../sink-app/src/connect/desired.js";
 
 export type { DesiredConnectors, RenderedConnector };
 
@@ -134,7 +134,9 @@ export class PipelineStack extends TerraformStack {
 
     if (!meterMaster) throw new Error("unreachable: an embedded Meter Master target always runs the SQL Server construct");
     // Parsed with the sink-app's own schema: its problems are config problems, reported like any other.
-    const sinkAppConfig = completeSinkAppConfig(props.sinkApp.config, { kafkaBootstrapServers: bootstrapServers, meterMaster }, props.sinkApp.origins);
+    // The sink-app also supervises the connectors (restarts FAILED ones, never a declared pause or stop).
+    const supervised = { url: connect.restUrl, ...supervisedConnectors(props.connectors) };
+    const sinkAppConfig = completeSinkAppConfig({ ...props.sinkApp.config, connect: supervised }, { kafkaBootstrapServers: bootstrapServers, meterMaster }, props.sinkApp.origins);
     new SinkApp(this, "sink-app", {
       ...base,
       image: sinkAppImage.image,

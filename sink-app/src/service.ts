@@ -10,6 +10,8 @@ import {
   type SinkAppConfig,
   type SourceSettings,
 } from "./config.js";
+import { ConnectClient } from "./connect/client.js";
+import { createConnectSupervisor, type ConnectSupervisor, type SupervisorOptions } from "./connect/supervisor.js";
 import { createHttpDelivery, type HttpDelivery } from "./delivery/http/index.js";
 import type { BatchConsumer, BatchHandler, KafkaClientFactory } from "./kafka/types.js";
 import type { NamedSourceMapping } from "./mapping/map-event.js";
@@ -33,6 +35,8 @@ export interface SinkAppDeps {
   registry?: Registry;
   /** how often consumer lag is refreshed into the metrics */
   lagIntervalMs?: number;
+  /** Kafka Connect client of the connector supervisor; default a ConnectClient on cfg.connect.url */
+  connect?: SupervisorOptions["client"];
 }
 
 export interface RunningSinkApp {
@@ -186,6 +190,24 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
   }, deps.lagIntervalMs ?? 10_000);
   lagTimer.unref();
 
+  // The sink-app runs for the stack's life, so it also keeps the connectors healthy (README: Operating it).
+  let supervisor: ConnectSupervisor | undefined;
+  if (cfg.connect && cfg.connect.connectors.length > 0) {
+    supervisor = createConnectSupervisor({
+      client: deps.connect ?? new ConnectClient({ url: cfg.connect.url, retry: { totalMs: 5_000 } }),
+      connectors: cfg.connect.connectors,
+      owner: cfg.connect.owner,
+      pollMs: cfg.connect.pollSeconds * 1000,
+      metrics,
+      logger: {
+        info: (o, m) => logger.info({ component: "connect-supervisor", ...o }, m),
+        warn: (o, m) => logger.warn({ component: "connect-supervisor", ...o }, m),
+        error: (o, m) => logger.error({ component: "connect-supervisor", ...o }, m),
+      },
+    });
+    logger.info({ url: cfg.connect.url, connectors: cfg.connect.connectors.map((c) => c.name) }, "connector supervisor started");
+  }
+
   async function readiness(): Promise<Readiness> {
     const checks: Record<string, string> = {};
     for (const w of workers) checks[`consumer ${w.name}`] = w.consumer.isRunning() ? "ok" : "not joined";
@@ -207,6 +229,7 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     if (stopping) return;
     stopping = true;
     clearInterval(lagTimer);
+    await supervisor?.stop();
     const giveUp = setTimeout(() => shutdown.abort(), graceMs);
     try {
       await Promise.all(workers.map((w) => w.consumer.stop()));

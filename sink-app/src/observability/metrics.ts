@@ -10,6 +10,10 @@ export interface SinkMetrics {
   consumerLag: Gauge<"sink" | "source" | "topic" | "partition">;
   batchDuration: Histogram<"sink" | "source">;
   retrying: Gauge<"sink" | "source">;
+  /** Kafka Connect, as the connector supervisor sees it (connect/supervisor.ts). */
+  connectState: Gauge<"connector" | "task" | "state">;
+  connectRestarts: Counter<"connector">;
+  connectBudgetExhausted: Gauge<"connector">;
 }
 
 export function createMetrics(registry = new Registry()): { registry: Registry; metrics: SinkMetrics } {
@@ -56,6 +60,24 @@ export function createMetrics(registry = new Registry()): { registry: Registry; 
       name: "sink_retrying",
       help: "1 while a sink retries a failed batch (target or endpoint unavailable)",
       labelNames: ["sink", "source"],
+      registers: [registry],
+    }),
+    connectState: new Gauge({
+      name: "sink_connect_state",
+      help: "1 for the state each supervised connector (task=connector) and task is in, 0 for the others; ABSENT when the worker does not have it",
+      labelNames: ["connector", "task", "state"],
+      registers: [registry],
+    }),
+    connectRestarts: new Counter({
+      name: "sink_connect_restarts_total",
+      help: "Restarts of FAILED connectors and tasks the supervisor issued",
+      labelNames: ["connector"],
+      registers: [registry],
+    }),
+    connectBudgetExhausted: new Gauge({
+      name: "sink_connect_restart_budget_exhausted",
+      help: "1 when a connector is still FAILED after its restart budget (autoRestart.maxRestarts): a person must look",
+      labelNames: ["connector"],
       registers: [registry],
     }),
   };
