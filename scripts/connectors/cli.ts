@@ -15,6 +15,8 @@ import {
 } from "../../sink-app/src/connect/client.js";
 import { CONNECT_STATE, reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
 import { tryDeclaredConnectors } from "../operate/declared.js";
+import { registerOperateCommands } from "../operate/commands.js";
+import { OperatorError } from "../operate/plan.js";
 import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
 import { CONNECTOR_CONFIG_DIR, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile, type ConfigSet } from "../../connector-configs/load.js";
@@ -231,6 +233,9 @@ export function buildProgram(io: CliIo): Command {
       else io.out(`Wrote ${path.relative(process.cwd(), file) || file} (consumer group Group_${name}). Review it, then run cdktf deploy.`);
     });
 
+  // offsets, groups, dlq (scripts/operate/).
+  registerOperateCommands(program, io, (o) => clientFor(o, io));
+
   return program;
 }
 
@@ -274,7 +279,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof CliError || err instanceof ReconcileError) io.err(err.message);
+    if (err instanceof CliError || err instanceof ReconcileError || err instanceof OperatorError) io.err(err.message);
     else if (err instanceof ConfigValidationError) io.err(err.message);
     else if (err instanceof ConnectUnreachableError) {
       io.err(`${err.message}\nHint: is the pipeline deployed? \`cdktf output\` shows connect_rest_url; pass --connect-url <url> or set CONNECT_URL.`);
