@@ -151,6 +151,7 @@ export class PipelineStack extends TerraformStack {
 
     const url = (port: number | null, path = "") => (port === null ? "not published" : `http://${d.hostIp}:${port}${path}`);
     new TerraformOutput(this, "connect_rest_url", { value: url(d.connect.hostPort), description: "Kafka Connect REST API (npm run connectors)" });
+    new TerraformOutput(this, "status_page_url", { value: url(d.sinkApp.hostPort, "/"), description: "The whole pipeline on one screen (JSON at /status)" });
     new TerraformOutput(this, "sink_app_metrics_url", { value: url(d.sinkApp.hostPort, "/metrics"), description: "sink-app Prometheus metrics" });
     if (d.demoApi.enabled) {
       new TerraformOutput(this, "demo_api_url", { value: url(d.demoApi.hostPort, "/api"), description: "What the API endpoints received" });

@@ -4,7 +4,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { autoRestartSchema, connectorStateSchema } from "./connect/desired.js";
-import { autoRestartSchema, connectorStateSchema } from "./connect/desired.js";
 import { EndpointConfigSchema } from "./delivery/http/index.js";
 import { MeterMasterMappingSchema } from "./mapping/schema.js";
 import { IDENTIFIER } from "./meter-master/identifiers.js";
@@ -125,23 +124,21 @@ export const SinkAppConfigSchema = z
       })
       .strict()
       .prefault({}),
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("log level of the JSON logs"),
-    connect: z
+    status: z
       .object({
-        url: z.string().url().describe("Kafka Connect REST URL as the sink-app reaches it, e.g. http://connect:8083"),
-        owner: z.string().min(1).describe("ownership marker (meter-master.managed-by) of this deployment's connectors; others are never touched"),
-        pollSeconds: z.number().int().min(1).max(3_600).default(15).describe("how often the supervisor reads the connectors' status"),
-        connectors: z
-          .array(
-            z
-              .object({ name: z.string().min(1).describe("connector name"), state: connectorStateSchema, autoRestart: autoRestartSchema })
-              .strict(),
-          )
-          .describe("the connectors this deployment declares, with their declared state and restart policy"),
+        lagThresholdSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .default(60)
+          .describe("a sink whose newest processed change is older than this while records wait turns red on the status page"),
+        sampleSeconds: z.number().int().min(1).max(60).default(5).describe("how often the status page's charts take a sample"),
+        rowCountSeconds: z.number().int().min(5).default(30).describe("how often Meter Master's row counts are refreshed, at most (only while the page is watched)"),
       })
       .strict()
-      .optional()
-      .describe("the connector supervisor: restarts FAILED connectors and tasks with a growing backoff; absent = no supervisor"),
+      .prefault({})
+      .describe("the status page at / (and its JSON at /status)"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info").describe("log level of the JSON logs"),
     connect: z
       .object({
         url: z.string().url().describe("Kafka Connect REST URL as the sink-app reaches it, e.g. http://connect:8083"),

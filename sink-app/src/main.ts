@@ -8,6 +8,7 @@ import { Registry } from "prom-client";
 import { loadSinkAppConfig, targetPort, targetSchema, type SinkAppConfig } from "./config.js";
 import { createPlatformaticKafka } from "./kafka/platformatic.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
+import { startingStatus } from "./observability/status.js";
 import { startHealthServer } from "./observability/http-server.js";
 import { startSinkApp, type RunningSinkApp } from "./service.js";
 import { ConfigError } from "./validation.js";
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     port: cfg.http.port,
     registry,
     readiness: async () => (app ? app.readiness() : { ready: false, checks: { startup: "connecting to Kafka and the Meter Master target" } }),
+    status: async () => (app ? app.status() : startingStatus(Date.now(), cfg.status.lagThresholdSeconds)),
   });
   logger.info({ url: health.url, sources: cfg.sources.map((s) => s.name), target: cfg.meterMaster.enabled ? cfg.meterMaster.kind : "disabled" }, "sink-app starting");
 

@@ -16,7 +16,9 @@ import { createHttpDelivery, type HttpDelivery } from "./delivery/http/index.js"
 import type { BatchConsumer, BatchHandler, KafkaClientFactory } from "./kafka/types.js";
 import type { NamedSourceMapping } from "./mapping/map-event.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
+import { ActivityLog } from "./observability/activity.js";
 import { createMetrics, type SinkMetrics } from "./observability/metrics.js";
+import { buildStatus, StatusHistory, type MetricJson, type StatusSnapshot } from "./observability/status.js";
 import type { Readiness } from "./observability/http-server.js";
 import { createApiHandler } from "./pipeline/api-sink.js";
 import { createMeterMasterHandler } from "./pipeline/meter-master-sink.js";
@@ -43,6 +45,8 @@ export interface RunningSinkApp {
   registry: Registry;
   metrics: SinkMetrics;
   readiness(): Promise<Readiness>;
+  /** The whole pipeline on one screen, as data (served at /status and drawn at /). */
+  status(): Promise<StatusSnapshot>;
   /**
    * Graceful stop: every consumer finishes (and commits) its in-flight batch, then leaves its
    * group. A batch still retrying after `graceMs` is abandoned uncommitted (it is redelivered).
@@ -62,6 +66,7 @@ interface SinkWorker {
 export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promise<RunningSinkApp> {
   const { logger } = deps;
   const { registry, metrics } = createMetrics(deps.registry);
+  const activity = new ActivityLog();
   const shutdown = new AbortController();
   const retry = cfg.retry;
 
@@ -97,6 +102,7 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     logger,
     retry,
     signal: shutdown.signal,
+    activity,
   });
   const mappingOf = (source: string): NamedSourceMapping | undefined => {
     const m = cfg.mapping.sources[source];
@@ -208,6 +214,44 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     logger.info({ url: cfg.connect.url, connectors: cfg.connect.connectors.map((c) => c.name) }, "connector supervisor started");
   }
 
+  // The status page: charts sampled from the same counters /metrics shows; row counts only
+  // while someone looks, at most every rowCountSeconds (a count is a scan of the table).
+  const sinks = workers.map((w) => ({ sink: w.sink, source: w.source }));
+  const metricValues = async () => (await registry.getMetricsAsJSON()) as unknown as MetricJson[];
+  const history = new StatusHistory(Math.ceil(600 / cfg.status.sampleSeconds));
+  const sampleTimer = setInterval(() => {
+    metricValues().then(
+      (values) => history.sample(Date.now(), sinks, values),
+      (err: unknown) => logger.debug({ err }, "status sample failed"), // the next sample tries again
+    );
+  }, cfg.status.sampleSeconds * 1000);
+  sampleTimer.unref();
+  let rowCounts: { at: number; counts: Awaited<ReturnType<MeterMasterStore["counts"]>> | null; error: string | null; pending?: Promise<void> } = { at: 0, counts: null, error: null };
+  const refreshRowCounts = (): void => {
+    const store = deps.store;
+    if (!store || rowCounts.pending || Date.now() - rowCounts.at < cfg.status.rowCountSeconds * 1000) return;
+    rowCounts.pending = store.counts().then(
+      (counts) => void (rowCounts = { at: Date.now(), counts, error: null }),
+      (err: unknown) => void (rowCounts = { at: Date.now(), counts: rowCounts.counts, error: (err as Error).message }),
+    );
+  };
+
+  async function status(): Promise<StatusSnapshot> {
+    refreshRowCounts();
+    return buildStatus({
+      now: Date.now(),
+      sources: cfg.sources.map((s) => s.name),
+      sinks,
+      connectors: cfg.connect?.connectors ?? [],
+      metrics: await metricValues(),
+      activity,
+      rowCounts: rowCounts.counts,
+      rowCountsError: rowCounts.error,
+      history: history.points(),
+      lagThresholdSeconds: cfg.status.lagThresholdSeconds,
+    });
+  }
+
   async function readiness(): Promise<Readiness> {
     const checks: Record<string, string> = {};
     for (const w of workers) checks[`consumer ${w.name}`] = w.consumer.isRunning() ? "ok" : "not joined";
@@ -229,6 +273,7 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     if (stopping) return;
     stopping = true;
     clearInterval(lagTimer);
+    clearInterval(sampleTimer);
     await supervisor?.stop();
     const giveUp = setTimeout(() => shutdown.abort(), graceMs);
     try {
@@ -243,5 +288,5 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     }
   }
 
-  return { registry, metrics, readiness, stop };
+  return { registry, metrics, readiness, status, stop };
 }

@@ -241,3 +241,9 @@ export function mssqlStatementFor(ref: TableRef, step: WriteStep): MssqlStatemen
       return mssqlTruncate(ref, step);
   }
 }
+
+/** Rows per source system, live and soft-deleted. */
+export function mssqlCounts(ref: TableRef): string {
+  return `SELECT source_system, SUM(CASE WHEN is_deleted = 0 THEN 1 ELSE 0 END) AS live, SUM(CASE WHEN is_deleted = 1 THEN 1 ELSE 0 END) AS deleted
+FROM ${mssqlName(ref)} WITH (NOLOCK) GROUP BY source_system ORDER BY source_system`;
+}

@@ -1,7 +1,7 @@
 // Executes the T-SQL statements with `mssql` (tedious). The only module here that talks to SQL Server.
 
 import sql from "mssql";
-import { mssqlCreateTable, mssqlStatementFor, type MssqlParamType } from "./mssql-sql.js";
+import { mssqlCounts, mssqlCreateTable, mssqlStatementFor, type MssqlParamType } from "./mssql-sql.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterStore, StoreConnection } from "./store.js";
 
@@ -74,6 +74,11 @@ export function createMssqlStore(options: StoreConnection): MeterMasterStore {
     async ping() {
       const p = await connected();
       await p.request().query("SELECT 1 AS ok");
+    },
+    async counts() {
+      const p = await connected();
+      const r = await p.request().query<{ source_system: string; live: number; deleted: number }>(mssqlCounts(options.table));
+      return r.recordset.map((x) => ({ sourceSystem: x.source_system, live: Number(x.live), deleted: Number(x.deleted) }));
     },
     async close() {
       await pool.close();

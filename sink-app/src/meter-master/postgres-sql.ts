@@ -193,3 +193,9 @@ export function pgStatementFor(ref: TableRef, step: WriteStep): PgStatement {
       return pgTruncate(ref, step);
   }
 }
+
+/** Rows per source system, live and soft-deleted. */
+export function pgCounts(ref: TableRef): string {
+  return `SELECT source_system, count(*) FILTER (WHERE NOT is_deleted)::int AS live, count(*) FILTER (WHERE is_deleted)::int AS deleted
+FROM ${pgName(ref)} GROUP BY source_system ORDER BY source_system`;
+}

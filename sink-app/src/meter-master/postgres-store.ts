@@ -2,7 +2,7 @@
 
 import pg from "pg";
 import type { WriteStep } from "./plan.js";
-import { pgCreateTable, pgStatementFor } from "./postgres-sql.js";
+import { pgCounts, pgCreateTable, pgStatementFor } from "./postgres-sql.js";
 import type { MeterMasterStore, StoreConnection } from "./store.js";
 
 /** The pg pool settings for a connection. */
@@ -60,6 +60,10 @@ export function createPostgresStore(options: StoreConnection): MeterMasterStore 
     },
     async ping() {
       await pool.query("SELECT 1");
+    },
+    async counts() {
+      const { rows } = await pool.query<{ source_system: string; live: number; deleted: number }>(pgCounts(options.table));
+      return rows.map((r) => ({ sourceSystem: r.source_system, live: r.live, deleted: r.deleted }));
     },
     async close() {
       await pool.end();

@@ -29,5 +29,13 @@ export interface MeterMasterStore {
   apply(steps: WriteStep[]): Promise<void>;
   /** Cheap round trip, for /readyz. */
   ping(): Promise<void>;
+  /** Rows per source system, live and soft-deleted (the status page). */
+  counts(): Promise<RowCounts[]>;
   close(): Promise<void>;
+}
+
+export interface RowCounts {
+  sourceSystem: string;
+  live: number;
+  deleted: number;
 }

@@ -1,8 +1,10 @@
-// /healthz, /readyz and /metrics over node:http: three routes do not need a framework.
+// /healthz, /readyz, /metrics and the status page (/, /status, /status/events) over node:http:
+// a handful of routes do not need a framework.
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { STATUS_PAGE_HTML } from "./status-page.js";
 
 export interface Readiness {
   ready: boolean;
@@ -15,6 +17,10 @@ export interface HealthServerOptions {
   port: number;
   registry: Registry;
   readiness: () => Promise<Readiness>;
+  /** The status snapshot (observability/status.ts); without it, /status answers 503. */
+  status?: () => Promise<unknown>;
+  /** How often /status/events pushes a snapshot. @default 2000 */
+  statusIntervalMs?: number;
 }
 
 export interface HealthServer {
@@ -39,6 +45,30 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       );
       return;
     }
+    if (path === "/" || path === "/index.html") return send(200, "text/html; charset=utf-8", STATUS_PAGE_HTML);
+    if (path === "/status") {
+      if (!options.status) return send(503, "application/json", `${JSON.stringify({ status: "starting" })}\n`);
+      options.status().then(
+        (snapshot) => send(200, "application/json", `${JSON.stringify(snapshot)}\n`),
+        (err: unknown) => send(500, "application/json", `${JSON.stringify({ error: String(err) })}\n`),
+      );
+      return;
+    }
+    if (path === "/status/events") {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      const push = () => {
+        if (!options.status) return void res.write(": starting\n\n");
+        options.status().then(
+          (snapshot) => res.write(`data: ${JSON.stringify(snapshot)}\n\n`),
+          // The page keeps its last picture and says when it was taken; the next push may work.
+          (err: unknown) => res.write(`: status failed: ${String(err).replace(/\n/g, " ")}\n\n`),
+        );
+      };
+      push();
+      const timer = setInterval(push, options.statusIntervalMs ?? 2_000);
+      req.on("close", () => clearInterval(timer));
+      return;
+    }
     if (path === "/metrics") {
       options.registry.metrics().then(
         (text) => send(200, options.registry.contentType, text),
@@ -46,7 +76,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       );
       return;
     }
-    send(404, "text/plain", "not found: try /healthz, /readyz or /metrics\n");
+    send(404, "text/plain", "not found: try /, /status, /healthz, /readyz or /metrics\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

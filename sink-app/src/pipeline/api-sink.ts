@@ -2,7 +2,7 @@
 // dead-letter what cannot be decoded/mapped or what the endpoint rejects for good. The handler
 // resolves only once every record is delivered or dead-lettered.
 
-import { HttpDeliveryTransientError, idempotencyKeyFor, type DeliveryItem, type HttpDelivery, type RejectedItem } from "../delivery/http/index.js";
+import { describeCause, HttpDeliveryTransientError, idempotencyKeyFor, type DeliveryItem, type HttpDelivery, type RejectedItem } from "../delivery/http/index.js";
 import type { BatchHandler, ConsumedRecord, PartitionBatch } from "../kafka/types.js";
 import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
 import { apiItemFor, type PayloadMode } from "./api-payload.js";
@@ -61,13 +61,25 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
     await ctx.retry(
       "delivering to the API endpoint",
       async () => {
+        const started = Date.now();
+        const attempted = pending.length;
         try {
           const result = await deps.delivery.deliver(pending);
           rejected.push(...result.rejected);
           delivered += result.deliveredKeys.length;
           skipped += result.skipped;
           pending = [];
+          if (result.requests > 0) {
+            const refused = result.rejected.length ? `, ${result.rejected.length} refused (HTTP ${[...new Set(result.rejected.map((r) => r.status))].join("/")})` : "";
+            deps.activity?.delivery(deps.source, { outcome: "delivered", items: attempted, durationMs: Date.now() - started, detail: `HTTP 2xx in ${result.requests} request(s)${refused}` });
+          }
         } catch (err) {
+          deps.activity?.delivery(deps.source, {
+            outcome: "failed",
+            items: attempted,
+            durationMs: Date.now() - started,
+            detail: err instanceof HttpDeliveryTransientError ? describeCause(err.lastCause) : (err as Error).message,
+          });
           // keep only what is still undelivered for the next attempt
           if (err instanceof HttpDeliveryTransientError) {
             const left = new Set(err.pendingKeys);

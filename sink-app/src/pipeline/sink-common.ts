@@ -3,6 +3,7 @@
 import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
 import type { DeliveryLogger } from "../delivery/http/types.js";
 import type { ConsumedRecord, RecordProducer, RecordToProduce } from "../kafka/types.js";
+import type { ActivityLog } from "../observability/activity.js";
 import type { SinkMetrics } from "../observability/metrics.js";
 import { deadLetterRecord, type DeadLetterReason } from "./dead-letter.js";
 import { retryUntilDone } from "./retry.js";
@@ -22,6 +23,8 @@ export interface SinkDeps {
   /** aborted when shutdown gives up on an in-flight batch */
   signal: AbortSignal;
   now?: () => Date;
+  /** what the status page shows besides the metrics: last event, why it retries, last deliveries */
+  activity?: ActivityLog;
 }
 
 /** Dead letters of one batch: produced (acks=all) before the batch's offsets are committed. */
@@ -56,7 +59,9 @@ export class BatchDeadLetters {
   /** The decoded event, or undefined after dead-lettering an undecodable record. */
   decode(record: ConsumedRecord): DecodedEvent | undefined {
     try {
-      return decodeRecord(record);
+      const event = decodeRecord(record);
+      this.ctx.deps.activity?.sawEvent(this.ctx.kind, this.ctx.deps.source, "sourceTsMs" in event ? event.sourceTsMs : null);
+      return event;
     } catch (err) {
       this.add(record, { kind: "decode", message: (err as Error).message });
       return undefined;
@@ -99,6 +104,7 @@ export class SinkContext {
         onRetry: (error, attempt, delayMs) => {
           this.deps.metrics.failures.inc({ ...this.labels, kind: "transient" });
           this.deps.metrics.retrying.set(this.labels, 1);
+          this.deps.activity?.retrying(this.kind, this.deps.source, `${what}: ${error instanceof Error ? error.message : String(error)}`);
           this.deps.logger.warn(
             { sink: this.kind, source: this.deps.source, attempt, retryInMs: delayMs, err: error, ...context },
             `${what} failed; retrying (offsets stay uncommitted until it succeeds)`,
@@ -107,6 +113,7 @@ export class SinkContext {
       });
     } finally {
       this.deps.metrics.retrying.set(this.labels, 0);
+      this.deps.activity?.recovered(this.kind, this.deps.source);
     }
   }
 }
