@@ -1,19 +1,4 @@
-// npm run bench -- [--events 100000] [--latency-rate 1000] [--latency-seconds 40] [--tuned-max-wait-ms 50]
-//                  [--skip-jdbc] [--skip-latency] [--profile] [--runtime compiled|tsx]
-//                  [--variant NAME[,NAME]]   (one more drain, built with scripts/bench/prototype/NAME.patch)
-//                  [--variant-node-flags=--max-old-space-size=96] [--variant-env MALLOC_ARENA_MAX=2]
-//                  (node flags / environment of that extra drain)
-//                  [--source-poll-ms 50]   (the source config's pollIntervalMs, Debezium poll.interval.ms)
-//                  [--patch NAME[,NAME]]   (every sink-app run built with those patches)
-//
-// Drives N change events (realistic meter rows: inserts, updates, a few deletes) through the
-// project's Debezium PostgreSQL connector into Kafka, then on that same topic measures:
-//   1. sink-app drain throughput into the PostgreSQL Meter Master table (fresh consumer group);
-//   2. Debezium's JDBC sink connector draining the same topic into the same database (upserts);
-//   3. raw consumption of the topic by @platformatic/kafka alone (the ceiling);
-//   4. end-to-end latency source commit -> Meter Master row under a steady change rate, with the
-//      shipped batching and with a shorter batching.maxWaitMs;
-//   5. the sink-app's peak RSS.
+// Benchmark of the sink-app against Debezium's JDBC sink and raw consumption, on real servers.
 // Prints ONE JSON line; writes bench-results/<timestamp>.json and .svg (and .png when an SVG
 // renderer is installed). Exits non-zero only when the run itself broke, never on a figure.
 
@@ -22,39 +7,52 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
-import {
-  cpuSecondsOf,
-  intFlag,
-  log,
-  machineInfo,
-  onCleanup,
-  parseFlags,
-  REPO,
-  RESULTS_DIR,
-  round,
-  runMain,
-  sleep,
-  summarize,
-  timestampName,
-  waitUntil,
-  writeResult,
-} from "./lib/common.js";
+import { renderDesiredConnectors } from "../../connector-configs/render.js";
+import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
+import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
+import { intOption, log, machineInfo, onCleanup, parseCli, REPO, RESULTS_DIR, round, runMain, sleep, summarize, timestampName, waitUntil, writeResult } from "./lib/common.js";
 import { startBenchEnv, type BenchEnv } from "./lib/env.js";
 import { jdbcSinkConfig, validateJdbcSink } from "./lib/jdbc-sink.js";
-import { KafkaAdmin, readTopic } from "./lib/kafka.js";
+import { KafkaAdmin, readTopic, topicBytes } from "./lib/kafka.js";
 import { deleteMeters, IdPool, insertMeters, MeterData, updateReadings } from "./lib/meters.js";
-import { applySource, connectClient, createDatabase, createSourceDatabase, metricSum, pgClient, projectPostgresSource, SinkApp, type SinkRuntime } from "./lib/pipeline.js";
+import { applySource, benchSinkApp, connectClient, createDatabase, createSourceDatabase, pgClient, projectPostgresSource } from "./lib/pipeline.js";
 import { summarizeProfile } from "./lib/profile.js";
 import { runConsumeWorker, type RawResult } from "./lib/raw.js";
 import { renderChart, type Series } from "./lib/svg.js";
-import { renderDesiredConnectors } from "../../connector-configs/render.js";
+
+const USAGE = `
+usage: npm run bench -- [options]
+
+Drives N changes (realistic meter rows: 70% inserts, 29.5% updates, 0.5% deletes) through the
+project's Debezium PostgreSQL connector into Kafka, then on that one topic measures, in phases:
+  capture   bytes per change in Kafka (as stored, with Connect's producer compression)
+  raw       raw consumption by @platformatic/kafka alone, and with JSON.parse of every value
+  drain     the sink-app (bundled, the image's settings, shipped batching) into Meter Master
+  jdbc      Debezium's JDBC sink connector on the same topic into the same database
+  latency   source commit -> Meter Master row under a steady change rate, shipped settings
+  idle      the sink-app's RSS once started and caught up
+
+options:
+  --events N                 changes to drive (default 100000)
+  --latency-rate N           changes/s of the latency phase (default 1000)
+  --latency-seconds N        length of the latency phase (default 40)
+  --producer-compression T   Connect's producer compression for this run's source connector
+                             (none, gzip, snappy, lz4, zstd; default: the worker's, zstd as shipped)
+  --skip-jdbc                no JDBC sink phase
+  --skip-latency             no latency and idle phases
+  --profile                  one more drain under --cpu-prof; the profile's top functions in the result
+  -h, --help                 this text
+`;
 
 const SOURCE_DB = "bench_meters";
 const TARGET_DB = "bench_meter_master";
 const JDBC_TABLE = "jdbc_meters";
 const JDBC_CONNECTOR = "bench-jdbc-sink";
-const SINK_BATCH = 500; // the sink-app's default batching.maxEvents, used by both sinks
-const TARGETS = { ratioToJdbc: 1.5, ratioToRaw: 0.5, p99Ms: 500, peakRssMiB: 150 };
+/** The sink-app's shipped batching: its config schema's defaults. */
+const SHIPPED_BATCHING = SinkAppConfigSchema.shape.batching.parse(undefined);
+/** issue 14's targets, each reported as met or not (never a failed run) */
+const TARGETS = { ratioToJdbc: 2.5, ratioToRawParsed: 0.6, p99Ms: 250, peakRssMiB: 120, idleRssMiB: 80, bytesCut: 3 };
+const COMPRESSIONS = ["none", "gzip", "snappy", "lz4", "zstd"];
 
 type Point = [number, number];
 
@@ -62,20 +60,44 @@ interface Flags {
   events: number;
   latencyRate: number;
   latencySeconds: number;
-  tunedMaxWaitMs: number;
+  producerCompression: string | undefined;
   skipJdbc: boolean;
   skipLatency: boolean;
   profile: boolean;
-  runtime: SinkRuntime;
-  variant: string[];
-  variantNodeFlags: string[];
-  variantEnv: Record<string, string>;
-  sourcePollMs: number | null;
-  patch: string[];
+}
+
+function flagsFrom(argv: string[]): Flags {
+  const v = parseCli(
+    USAGE,
+    {
+      events: { type: "string" },
+      "latency-rate": { type: "string" },
+      "latency-seconds": { type: "string" },
+      "producer-compression": { type: "string" },
+      "skip-jdbc": { type: "boolean" },
+      "skip-latency": { type: "boolean" },
+      profile: { type: "boolean" },
+    },
+    argv,
+  );
+  const compression = v["producer-compression"];
+  if (compression !== undefined && !COMPRESSIONS.includes(compression)) {
+    process.stderr.write(`--producer-compression must be one of ${COMPRESSIONS.join(", ")}, got ${compression}\n`);
+    process.exit(2);
+  }
+  return {
+    events: intOption(v.events, "events", 100_000, 100),
+    latencyRate: intOption(v["latency-rate"], "latency-rate", 1_000),
+    latencySeconds: intOption(v["latency-seconds"], "latency-seconds", 40),
+    producerCompression: compression,
+    skipJdbc: v["skip-jdbc"] ?? false,
+    skipLatency: v["skip-latency"] ?? false,
+    profile: v.profile ?? false,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
-// 0. changes through Debezium into Kafka
+// phase: changes through Debezium into Kafka
 
 interface CaptureResult {
   inserts: number;
@@ -157,7 +179,7 @@ async function driveChanges(src: pg.Client, admin: KafkaAdmin, topic: string, ev
 }
 
 // ---------------------------------------------------------------------------------------------
-// draining the whole topic into a table
+// draining the whole topic into a table (the sink-app, then the JDBC sink)
 
 interface DrainResult {
   records: number;
@@ -272,7 +294,7 @@ async function sourceTruth(src: pg.Client): Promise<{ rows: number; sum: string 
 }
 
 // ---------------------------------------------------------------------------------------------
-// latency under a steady change rate
+// phase: latency under a steady change rate
 
 interface LatencyRun {
   label: string;
@@ -330,7 +352,7 @@ async function readKafkaTimes(bootstrap: string, topic: string, fromOffset: numb
 
 async function latencyRun(opts: {
   label: string;
-  env: BenchEnv;
+  bootstrap: string;
   src: pg.Client;
   mm: pg.Client;
   admin: KafkaAdmin;
@@ -354,7 +376,7 @@ async function latencyRun(opts: {
        FROM public.meter_master WHERE source_system = 'postgres' AND source_key = ANY($1::text[])`,
     [load.ids.map(String)],
   );
-  const kafkaTimes = await readKafkaTimes(opts.env.kafka.bootstrap, opts.topic, fromOffset);
+  const kafkaTimes = await readKafkaTimes(opts.bootstrap, opts.topic, fromOffset);
   const e2e: number[] = [];
   const toKafka: number[] = [];
   const fromKafka: number[] = [];
@@ -428,38 +450,25 @@ function tryRenderPng(svgFile: string): string | null {
   return null;
 }
 
-async function main(): Promise<number> {
-  const f = parseFlags(process.argv.slice(2));
-  const flags: Flags = {
-    events: intFlag(f, "events", 100_000, 100),
-    latencyRate: intFlag(f, "latency-rate", 1_000),
-    latencySeconds: intFlag(f, "latency-seconds", 40),
-    tunedMaxWaitMs: intFlag(f, "tuned-max-wait-ms", 50),
-    skipJdbc: f.has("skip-jdbc"),
-    skipLatency: f.has("skip-latency"),
-    profile: f.has("profile"),
-    runtime: (f.get("runtime") ?? "compiled") as SinkRuntime,
-    variant: (f.get("variant") ?? "").split(",").filter(Boolean),
-    variantNodeFlags: (f.get("variant-node-flags") ?? "").split(" ").filter(Boolean),
-    sourcePollMs: f.has("source-poll-ms") ? intFlag(f, "source-poll-ms", 500) : null,
-    patch: (f.get("patch") ?? "").split(",").filter(Boolean),
-    variantEnv: Object.fromEntries(
-      (f.get("variant-env") ?? "")
-        .split(",")
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-    ),
-  };
-  if (flags.runtime !== "compiled" && flags.runtime !== "tsx") throw new Error(`--runtime must be compiled or tsx, got ${flags.runtime}`);
-  const runId = timestampName();
-  const machine = machineInfo();
-  // the sink-app is compiled from the working tree when its first drain starts; this is the tree now
-  const sinkAppCommit = gitHead();
-  const loadSamples: number[] = [];
-  const loadTimer = setInterval(() => loadSamples.push(loadavg()[0]!), 5_000);
-  loadTimer.unref();
-  log(`bench ${runId}: ${flags.events} change events; machine ${machine.cpus} cores, ${machine.memoryGiB} GiB, load ${JSON.stringify(machine.loadAvgAtStart)}`);
+// ---------------------------------------------------------------------------------------------
+// the phases
 
+/** What every phase works on: the servers, the clients and the captured topic. */
+interface Bench {
+  flags: Flags;
+  runId: string;
+  env: BenchEnv;
+  pgInfo: NonNullable<BenchEnv["postgres"]>;
+  src: pg.Client;
+  mm: pg.Client;
+  admin: KafkaAdmin;
+  topic: string;
+  data: MeterData;
+  pool: IdPool;
+}
+
+/** Servers, the two databases, the project's source connector with its snapshot in the topic. */
+async function startServers(flags: Flags, runId: string): Promise<{ bench: Bench; renderedSource: Record<string, string>; seedRows: number }> {
   const env = await startBenchEnv({ postgres: true, connect: true, plugins: ["postgres", ...(flags.skipJdbc ? [] : (["jdbc"] as const))] });
   const pgInfo = env.postgres!;
   await createSourceDatabase(pgInfo, SOURCE_DB);
@@ -471,6 +480,7 @@ async function main(): Promise<number> {
   await src.query("SET synchronous_commit = on");
   const mm = await pgClient(pgInfo, TARGET_DB);
   onCleanup("database clients", async () => {
+    // closing twice, or a client whose server is already gone, is nothing to report
     await src.end().catch(() => undefined);
     await mm.end().catch(() => undefined);
   });
@@ -478,9 +488,8 @@ async function main(): Promise<number> {
   onCleanup("kafka admin", () => admin.close());
 
   // the project's source connector; its snapshot brings the init SQL's demo rows
-  // --source-poll-ms overrides the source config's pollIntervalMs (Debezium poll.interval.ms: how
-  // long the connector waits when its queue is empty)
-  const source = await projectPostgresSource(pgInfo, SOURCE_DB, flags.sourcePollMs === null ? {} : { pollIntervalMs: flags.sourcePollMs });
+  const overrides = flags.producerCompression ? { passthrough: { "producer.override.compression.type": flags.producerCompression } } : {};
+  const source = await projectPostgresSource(pgInfo, SOURCE_DB, overrides);
   const renderedSource = renderDesiredConnectors([source]).connectors[0]!.config;
   const topic = await applySource(env.connect!.url, source);
   const seedRows = (await sourceTruth(src)).rows;
@@ -490,38 +499,52 @@ async function main(): Promise<number> {
   const data = new MeterData(20_261_124);
   const pool = new IdPool();
   pool.add((await src.query<{ id: string }>("SELECT id FROM public.meters")).rows.map((r) => Number(r.id)));
-  const capture = await driveChanges(src, admin, topic, flags.events, data, pool, seedRows);
-  const truth = await sourceTruth(src);
+  return { bench: { flags, runId, env, pgInfo, src, mm, admin, topic, data, pool }, renderedSource, seedRows };
+}
+
+/** The changes, captured; then what the topic holds per change. */
+async function capturePhase(b: Bench, seedRows: number) {
+  const capture = await driveChanges(b.src, b.admin, b.topic, b.flags.events, b.data, b.pool, seedRows);
+  const bytes = await topicBytes(b.env.kafka.bootstrap, b.topic);
+  const kafkaBytesPerChange = round(bytes / capture.topicRecords, 1);
+  log(`  Kafka holds ${(bytes / 2 ** 20).toFixed(1)} MiB for ${capture.topicRecords} records: ${kafkaBytesPerChange} bytes per change`);
+  return { ...capture, topicBytes: bytes, kafkaBytesPerChange };
+}
+
+/** The ceiling: raw consumption by the sink-app's client, no processing; then with JSON.parse of every value. */
+async function rawPhase(b: Bench, records: number) {
+  log("raw consumption by @platformatic/kafka (the ceiling), 2 runs, then 1 with JSON.parse");
+  const runs: RawResult[] = [];
+  for (let i = 0; i < 2; i++) runs.push(await runConsumeWorker({ client: "platformatic", bootstrap: b.env.kafka.bootstrap, topic: b.topic, records }));
+  const parsed = await runConsumeWorker({ client: "platformatic", bootstrap: b.env.kafka.bootstrap, topic: b.topic, records, parse: true });
+  for (const r of [...runs, parsed]) if (r.error) throw new Error(`raw consumption failed: ${r.error}`);
+  const eventsPerSec = Math.max(...runs.map((r) => r.eventsPerSec!));
+  log(`  raw: ${runs.map((r) => r.eventsPerSec).join(", ")} events/s; with JSON.parse of every value: ${parsed.eventsPerSec} events/s`);
+  return { runs, parsed, eventsPerSec, parsedEventsPerSec: parsed.eventsPerSec!, valueBytesPerChange: parsed.avgRecordBytes ?? null };
+}
+
+const MARKER_SQL = "SELECT 1 FROM public.meter_master WHERE source_system = 'postgres' AND source_key = $1";
+const FIRST_ROW_SQL = "SELECT count(*) AS n FROM (SELECT 1 FROM public.meter_master LIMIT 1) x";
+
+/** The sink-app drains the whole topic with a fresh group, into an empty Meter Master. */
+async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>) {
   const records = capture.topicRecords;
-
-  // 3. the ceiling: raw consumption by the sink-app's client, no processing
-  log("raw consumption by @platformatic/kafka (the ceiling), 2 runs");
-  const rawRuns: RawResult[] = [];
-  for (let i = 0; i < 2; i++) rawRuns.push(await runConsumeWorker({ client: "platformatic", bootstrap: env.kafka.bootstrap, topic, records }));
-  const rawParsed = await runConsumeWorker({ client: "platformatic", bootstrap: env.kafka.bootstrap, topic, records, parse: true });
-  for (const r of [...rawRuns, rawParsed]) if (r.error) throw new Error(`raw consumption failed: ${r.error}`);
-  const rawEps = Math.max(...rawRuns.map((r) => r.eventsPerSec!));
-  log(`  raw: ${rawRuns.map((r) => r.eventsPerSec).join(", ")} events/s; with JSON.parse of every value: ${rawParsed.eventsPerSec} events/s`);
-
-  // 1. the sink-app draining the topic with a fresh group
   const groupIdPrefix = `bench-${Date.now()}.`;
   const groupId = `${groupIdPrefix}meter-master.postgres`;
-  const sinkOpts = { kafkaBootstrap: env.kafka.bootstrap, postgres: pgInfo, meterMasterDatabase: TARGET_DB, topic, groupIdPrefix, runtime: flags.runtime, patches: flags.patch };
-  const app = await SinkApp.create(sinkOpts);
-  log(`sink-app drain: ${records} records, group ${groupId}`);
+  const app = await benchSinkApp({ kafkaBootstrap: b.env.kafka.bootstrap, postgres: b.pgInfo, meterMasterDatabase: TARGET_DB, topic: b.topic, groupIdPrefix });
+  log(`sink-app drain: ${records} records, group ${groupId}, batching ${SHIPPED_BATCHING.maxEvents} events / ${SHIPPED_BATCHING.maxWaitMs} ms (shipped)`);
   const appStarted = Date.now();
   await app.start();
   const readyMs = Date.now() - appStarted;
-  const countSql = "SELECT count(*) AS n FROM (SELECT 1 FROM public.meter_master LIMIT 1) x";
-  const sinkDrain = await watchDrain({
+  const drain = await watchDrain({
     what: "sink-app",
-    target: mm,
-    countSql,
-    markerSql: "SELECT 1 FROM public.meter_master WHERE source_system = 'postgres' AND source_key = $1",
+    target: b.mm,
+    countSql: FIRST_ROW_SQL,
+    markerSql: MARKER_SQL,
     markerParams: [String(capture.markerId)],
-    admin,
+    admin: b.admin,
     groupId,
-    topic,
+    topic: b.topic,
     records,
     startedAt: appStarted,
     cpu: () => app.cpuSeconds(),
@@ -529,14 +552,16 @@ async function main(): Promise<number> {
     assertAlive: () => app.assertRunning(),
     timeoutMs: 900_000,
   });
-  await waitUntil("sink-app committed the whole topic", async () => ((await admin.committed(groupId, topic)) >= records ? true : undefined), 60_000, 200);
+  const drainPeakRssMiB = app.peakHwmMiB;
+  await waitUntil("sink-app committed the whole topic", async () => ((await b.admin.committed(groupId, b.topic)) >= records ? true : undefined), 60_000, 200);
+  const truth = await sourceTruth(b.src);
   const metrics = await app.metrics();
-  const mmCheck = await mm.query<{ live: string; deleted: string; s: string }>(
+  const mmCheck = await b.mm.query<{ live: string; deleted: string; s: string }>(
     `SELECT count(*) FILTER (WHERE NOT is_deleted) AS live, count(*) FILTER (WHERE is_deleted) AS deleted,
             coalesce(sum(last_reading) FILTER (WHERE NOT is_deleted), 0)::text AS s
        FROM public.meter_master WHERE source_system = 'postgres'`,
   );
-  const sinkCheck = {
+  const check = {
     liveRows: Number(mmCheck.rows[0]!.live),
     deletedRows: Number(mmCheck.rows[0]!.deleted),
     sourceRows: truth.rows,
@@ -545,188 +570,194 @@ async function main(): Promise<number> {
     written: metricSum(metrics, "sink_events_out_total", { sink: "meter-master", outcome: "written" }),
     skipped: metricSum(metrics, "sink_events_out_total", { sink: "meter-master", outcome: "skipped" }),
     deadLettered: metricSum(metrics, "sink_dead_letter_total"),
+    readyMs,
+    ok: false,
   };
-  const sinkResult: DrainResult = {
-    ...sinkDrain,
-    startupMs: sinkDrain.firstAt - appStarted,
-    totalMs: sinkDrain.endAt - appStarted,
-    eventsPerSecInclStartup: Math.round(records / ((sinkDrain.endAt - appStarted) / 1000)),
-    check: { ...sinkCheck, readyMs, ok: sinkCheck.liveRows === truth.rows && sinkCheck.readingSumMatches && sinkCheck.deletedRows === capture.deletes },
+  check.ok = check.liveRows === truth.rows && check.readingSumMatches && check.deletedRows === capture.deletes;
+  const result: DrainResult = {
+    ...drain,
+    startupMs: drain.firstAt - appStarted,
+    totalMs: drain.endAt - appStarted,
+    eventsPerSecInclStartup: Math.round(records / ((drain.endAt - appStarted) / 1000)),
+    check,
   };
   log(
-    `  sink-app: ${sinkResult.eventsPerSec} events/s draining (${(sinkResult.drainMs / 1000).toFixed(1)} s; ${sinkResult.eventsPerSecInclStartup} events/s incl. ${(sinkResult.startupMs / 1000).toFixed(1)} s start), ${sinkResult.cpuSeconds} CPU s; rows ok: ${sinkResult.check.ok}`,
+    `  sink-app: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s; ${result.eventsPerSecInclStartup} events/s incl. ${(result.startupMs / 1000).toFixed(1)} s start), ${result.cpuSeconds} CPU s, peak RSS ${drainPeakRssMiB} MiB; rows ok: ${check.ok}`,
   );
+  return { app, appStarted, groupId, groupIdPrefix, result, drainPeakRssMiB, truth };
+}
 
-  // 2. Debezium's JDBC sink on the same topic into the same database
-  let jdbcResult: DrainResult | null = null;
-  let jdbcTableDdl: string[] = [];
-  if (!flags.skipJdbc) {
-    const client = connectClient(env.connect!.url);
-    const config = jdbcSinkConfig({ name: JDBC_CONNECTOR, topic, postgres: pgInfo, database: TARGET_DB, table: JDBC_TABLE, batchSize: SINK_BATCH });
-    await validateJdbcSink(client, config);
-    const connectPid = env.processes.connect!.pid;
-    log(`JDBC sink drain: ${records} records (upsert, primary.key.mode record_key, delete.enabled, batch.size ${SINK_BATCH})`);
-    const jdbcStarted = Date.now();
-    await client.putConfig(JDBC_CONNECTOR, config);
-    onCleanup("jdbc sink connector", () => client.delete(JDBC_CONNECTOR).catch(() => undefined));
-    const drain = await watchDrain({
-      what: "JDBC sink",
-      target: mm,
-      countSql: `SELECT count(*) AS n FROM (SELECT 1 FROM public.${JDBC_TABLE} LIMIT 1) x`,
-      markerSql: `SELECT 1 FROM public.${JDBC_TABLE} WHERE id = $1`,
-      markerParams: [capture.markerId],
-      admin,
-      groupId: `connect-${JDBC_CONNECTOR}`,
-      topic,
-      records,
-      startedAt: jdbcStarted,
-      cpu: () => cpuSecondsOf(connectPid),
-      timeoutMs: 1_800_000,
-    }).catch(async (err: Error) => {
-      const status = await client.status(JDBC_CONNECTOR).catch(() => undefined);
-      throw new Error(`${err.message}\nconnector status: ${JSON.stringify(status)?.slice(0, 3000)}`);
-    });
-    const jc = await mm.query<{ n: string; s: string }>(`SELECT count(*) AS n, coalesce(sum(last_value::numeric), 0)::text AS s FROM public.${JDBC_TABLE}`);
-    jdbcTableDdl = (
-      await mm.query<{ c: string }>(
-        `SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
-        [JDBC_TABLE],
-      )
-    ).rows.map((r) => r.c);
-    jdbcResult = {
-      ...drain,
-      startupMs: drain.firstAt - jdbcStarted,
-      totalMs: drain.endAt - jdbcStarted,
-      eventsPerSecInclStartup: Math.round(records / ((drain.endAt - jdbcStarted) / 1000)),
-      check: { rows: Number(jc.rows[0]!.n), sourceRows: truth.rows, readingSumMatches: Number(jc.rows[0]!.s) === Number(truth.sum), ok: Number(jc.rows[0]!.n) === truth.rows && Number(jc.rows[0]!.s) === Number(truth.sum), columns: jdbcTableDdl },
-    };
-    log(`  JDBC sink: ${jdbcResult.eventsPerSec} events/s draining (${(jdbcResult.drainMs / 1000).toFixed(1)} s), Connect JVM ${jdbcResult.cpuSeconds} CPU s; rows ok: ${jdbcResult.check.ok}`);
-    await client.delete(JDBC_CONNECTOR);
-  }
-
-  // 4. latency, with the running sink-app (shipped batching), then with a shorter maxWaitMs
-  const latency: LatencyRun[] = [];
-  // RSS of a started sink-app with nothing to consume (the tuned restart joins a caught-up group)
-  let idleRssMiB: number | null = null;
-  if (!flags.skipLatency) {
-    const common = { env, src, mm, admin, topic, groupId, data, pool, rate: flags.latencyRate, seconds: flags.latencySeconds };
-    latency.push(await latencyRun({ ...common, label: "shipped batching (500 events / 500 ms)", batching: { maxEvents: 500, maxWaitMs: 500 } }));
-    await app.kill("SIGTERM");
-    const tuned = await SinkApp.create({ ...sinkOpts, batching: { maxEvents: SINK_BATCH, maxWaitMs: flags.tunedMaxWaitMs } });
-    await tuned.start();
-    idleRssMiB = tuned.readyRssMiB[0] ?? null;
-    latency.push(
-      await latencyRun({ ...common, label: `batching.maxWaitMs ${flags.tunedMaxWaitMs}`, batching: { maxEvents: SINK_BATCH, maxWaitMs: flags.tunedMaxWaitMs } }),
-    );
-    app.peakHwmMiB = Math.max(app.peakHwmMiB, tuned.peakHwmMiB);
-    await tuned.kill("SIGTERM");
-    app.peakHwmMiB = Math.max(app.peakHwmMiB, tuned.peakHwmMiB);
-    app.memory.push(...tuned.memory);
-    await tuned.closeLog();
-  }
-  await app.kill("SIGTERM");
-  await app.closeLog();
-
-  // optional extra drains of the same topic, each with a fresh group into a truncated table:
-  // the recommended sink-app changes (--variant, prototype patches) and CPU profiles (--profile)
-  const extraDrain = async (label: string, extra: { patches?: string[]; nodeFlags?: string[]; variantNodeFlags?: string[]; env?: Record<string, string> }) => {
-    const prefix = `bench-extra-${Date.now()}.`;
-    const variantApp = await SinkApp.create({
-      ...sinkOpts,
-      groupIdPrefix: prefix,
-      patches: extra.patches,
-      nodeFlags: [...(extra.nodeFlags ?? []), ...(extra.variantNodeFlags ?? [])],
-      env: extra.env,
-    });
-    await mm.query("TRUNCATE public.meter_master");
-    log(`${label}: draining ${records} records again (fresh group, empty table)`);
-    const started = Date.now();
-    await variantApp.start();
-    const drain = await watchDrain({
-      what: label,
-      target: mm,
-      countSql,
-      markerSql: "SELECT 1 FROM public.meter_master WHERE source_system = 'postgres' AND source_key = $1",
-      markerParams: [String(capture.markerId)],
-      admin,
-      groupId: `${prefix}meter-master.postgres`,
-      topic,
-      records,
-      startedAt: started,
-      cpu: () => variantApp.cpuSeconds(),
-      extra: () => variantApp.memoryLine(),
-      assertAlive: () => variantApp.assertRunning(),
-      timeoutMs: 900_000,
-    });
-    // the timed part ends at the marker (the first `records` records); the latency phases added
-    // more, so the check waits for the whole topic and compares with the source as it is now
-    const endNow = await admin.endOffset(topic);
-    await waitUntil(`${label} committed the whole topic`, async () => ((await admin.committed(`${prefix}meter-master.postgres`, topic)) >= endNow ? true : undefined), 300_000, 250);
-    const truthNow = await sourceTruth(src);
-    const c = await mm.query<{ n: string; s: string }>(
-      "SELECT count(*) AS n, coalesce(sum(last_reading), 0)::text AS s FROM public.meter_master WHERE source_system = 'postgres' AND NOT is_deleted",
-    );
-    const rowsOk = Number(c.rows[0]!.n) === truthNow.rows && Number(c.rows[0]!.s) === Number(truthNow.sum);
-    await variantApp.kill("SIGTERM");
-    await variantApp.closeLog();
-    log(`  ${label}: ${drain.eventsPerSec} events/s draining, ${drain.cpuSeconds} CPU s, peak RSS ${variantApp.peakHwmMiB} MiB; rows ok: ${rowsOk}`);
-    return {
-      label,
-      ...extra,
-      eventsPerSec: drain.eventsPerSec,
-      drainMs: drain.drainMs,
-      cpuSeconds: drain.cpuSeconds,
-      peakRssMiB: variantApp.peakHwmMiB,
-      rowsOk,
-      ratioToShipped: round(drain.eventsPerSec / sinkResult.eventsPerSec, 2),
-      ratioToJdbc: jdbcResult ? round(drain.eventsPerSec / jdbcResult.eventsPerSec, 2) : null,
-      ratioToRaw: round(drain.eventsPerSec / rawEps, 3),
-      memory: variantApp.memory.map((m) => ({ ...m, t: round((m.t - started) / 1000, 2) })),
-      timeline: drain.timeline,
-    };
+/** Debezium's JDBC sink on the same topic into the same database (upserts, batch size as the sink-app's). */
+async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>, truth: { rows: number; sum: string }) {
+  const records = capture.topicRecords;
+  const client = connectClient(b.env.connect!.url);
+  const config = jdbcSinkConfig({ name: JDBC_CONNECTOR, topic: b.topic, postgres: b.pgInfo, database: TARGET_DB, table: JDBC_TABLE, batchSize: SHIPPED_BATCHING.maxEvents });
+  await validateJdbcSink(client, config);
+  const connectPid = b.env.processes.connect!.pid;
+  log(`JDBC sink drain: ${records} records (upsert, primary.key.mode record_key, delete.enabled, batch.size ${SHIPPED_BATCHING.maxEvents})`);
+  const started = Date.now();
+  let deleted = false;
+  await client.putConfig(JDBC_CONNECTOR, config);
+  // deleted below on success; this one covers a failed run
+  onCleanup("jdbc sink connector", () => (deleted ? undefined : client.delete(JDBC_CONNECTOR).catch((err: Error) => log(`  JDBC sink connector not deleted: ${err.message}`))));
+  const drain = await watchDrain({
+    what: "JDBC sink",
+    target: b.mm,
+    countSql: `SELECT count(*) AS n FROM (SELECT 1 FROM public.${JDBC_TABLE} LIMIT 1) x`,
+    markerSql: `SELECT 1 FROM public.${JDBC_TABLE} WHERE id = $1`,
+    markerParams: [capture.markerId],
+    admin: b.admin,
+    groupId: `connect-${JDBC_CONNECTOR}`,
+    topic: b.topic,
+    records,
+    startedAt: started,
+    cpu: () => cpuSecondsOf(connectPid),
+    timeoutMs: 1_800_000,
+  }).catch(async (err: Error) => {
+    const status = await client.status(JDBC_CONNECTOR).catch((e: Error) => `status unavailable: ${e.message}`);
+    throw new Error(`${err.message}\nconnector status: ${JSON.stringify(status)?.slice(0, 3000)}`);
+  });
+  const jc = await b.mm.query<{ n: string; s: string }>(`SELECT count(*) AS n, coalesce(sum(last_value::numeric), 0)::text AS s FROM public.${JDBC_TABLE}`);
+  const columns = (
+    await b.mm.query<{ c: string }>(`SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [JDBC_TABLE])
+  ).rows.map((r) => r.c);
+  const rows = Number(jc.rows[0]!.n);
+  const sumMatches = Number(jc.rows[0]!.s) === Number(truth.sum);
+  const result: DrainResult = {
+    ...drain,
+    startupMs: drain.firstAt - started,
+    totalMs: drain.endAt - started,
+    eventsPerSecInclStartup: Math.round(records / ((drain.endAt - started) / 1000)),
+    check: { rows, sourceRows: truth.rows, readingSumMatches: sumMatches, ok: rows === truth.rows && sumMatches, columns },
   };
-  const variants: Array<Awaited<ReturnType<typeof extraDrain>>> = [];
-  const variantEnvText = Object.entries(flags.variantEnv).map(([k, v]) => `${k}=${v}`);
-  if (flags.variant.length || flags.variantNodeFlags.length || variantEnvText.length) {
-    const label = `sink-app + ${[...flags.variant, ...flags.variantNodeFlags, ...variantEnvText].join(" + ")}`;
-    variants.push(await extraDrain(label, { patches: flags.variant, variantNodeFlags: flags.variantNodeFlags, env: flags.variantEnv }));
-  }
-  let profile: unknown = null;
-  if (flags.profile) {
-    const dir = join(RESULTS_DIR, `profile-${runId}`);
-    mkdirSync(dir, { recursive: true });
-    const profiled = await extraDrain("profiled sink-app (--cpu-prof)", { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`], patches: flags.variant.length ? flags.variant : undefined });
-    const files = readdirSync(dir).filter((n) => n.endsWith(".cpuprofile"));
-    profile = { dir, patches: flags.variant, drainMsWithProfiler: profiled.drainMs, summary: files.length ? summarizeProfile(join(dir, files[0]!), 25) : "no profile written" };
-    log(`  profile written to ${dir}`);
-  }
+  log(`  JDBC sink: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s), Connect JVM ${result.cpuSeconds} CPU s; rows ok: ${result.check.ok}`);
+  await client.delete(JDBC_CONNECTOR);
+  deleted = true;
+  return { result, config };
+}
+
+/** Latency with the running sink-app (shipped settings), then its RSS after a restart, caught up and idle. */
+async function latencyAndIdlePhase(b: Bench, app: SinkAppProcess, groupId: string, groupIdPrefix: string) {
+  const latency = await latencyRun({
+    label: `shipped settings (batching ${SHIPPED_BATCHING.maxEvents} events / ${SHIPPED_BATCHING.maxWaitMs} ms)`,
+    bootstrap: b.env.kafka.bootstrap,
+    src: b.src,
+    mm: b.mm,
+    admin: b.admin,
+    topic: b.topic,
+    groupId,
+    data: b.data,
+    pool: b.pool,
+    rate: b.flags.latencyRate,
+    seconds: b.flags.latencySeconds,
+    batching: SHIPPED_BATCHING,
+  });
+  const latencyPeakRssMiB = app.peakHwmMiB;
+  const code = await app.kill("SIGTERM");
+  if (code !== 0) throw new Error(`sink-app did not stop cleanly (exit ${code}):\n${app.log.slice(-3000)}`);
+  // the same group, caught up: a start with nothing to consume
+  const idle = await benchSinkApp({ kafkaBootstrap: b.env.kafka.bootstrap, postgres: b.pgInfo, meterMasterDatabase: TARGET_DB, topic: b.topic, groupIdPrefix });
+  await idle.start();
+  await sleep(10_000);
+  const idleRssMiB = idle.memory.at(-1)?.rssMiB ?? null;
+  log(`  idle sink-app (started, caught up, 10 s later): RSS ${idleRssMiB} MiB`);
+  await idle.kill("SIGTERM");
+  return { latency, latencyPeakRssMiB, idleRssMiB };
+}
+
+/** One more drain of the topic under --cpu-prof (fresh group, emptied table); the profile's top functions. */
+async function profilePhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>) {
+  const dir = join(RESULTS_DIR, `profile-${b.runId}`);
+  mkdirSync(dir, { recursive: true });
+  const prefix = `bench-profile-${Date.now()}.`;
+  const app = await benchSinkApp({
+    kafkaBootstrap: b.env.kafka.bootstrap,
+    postgres: b.pgInfo,
+    meterMasterDatabase: TARGET_DB,
+    topic: b.topic,
+    groupIdPrefix: prefix,
+    nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`],
+  });
+  await b.mm.query("TRUNCATE public.meter_master");
+  log(`profiled drain: ${capture.topicRecords} records again (fresh group, empty table)`);
+  const started = Date.now();
+  await app.start();
+  const drain = await watchDrain({
+    what: "profiled sink-app",
+    target: b.mm,
+    countSql: FIRST_ROW_SQL,
+    markerSql: MARKER_SQL,
+    markerParams: [String(capture.markerId)],
+    admin: b.admin,
+    groupId: `${prefix}meter-master.postgres`,
+    topic: b.topic,
+    records: capture.topicRecords,
+    startedAt: started,
+    cpu: () => app.cpuSeconds(),
+    assertAlive: () => app.assertRunning(),
+    timeoutMs: 900_000,
+  });
+  await app.kill("SIGTERM");
+  const files = readdirSync(dir).filter((n) => n.endsWith(".cpuprofile"));
+  log(`  profile written to ${dir}`);
+  return { dir, drainMsWithProfiler: drain.drainMs, summary: files.length ? summarizeProfile(join(dir, files[0]!), 25) : "no profile written" };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(flags: Flags): Promise<number> {
+  const runId = timestampName();
+  const machine = machineInfo();
+  // the sink-app is bundled from the working tree when its first drain starts; this is the tree now
+  const sinkAppCommit = gitHead();
+  const loadSamples: number[] = [];
+  const loadTimer = setInterval(() => loadSamples.push(loadavg()[0]!), 5_000);
+  loadTimer.unref();
+  log(`bench ${runId}: ${flags.events} change events; machine ${machine.cpus} cores, ${machine.memoryGiB} GiB, load ${JSON.stringify(machine.loadAvgAtStart)}`);
+
+  const { bench: b, renderedSource, seedRows } = await startServers(flags, runId);
+  const capture = await capturePhase(b, seedRows);
+  const raw = await rawPhase(b, capture.topicRecords);
+  const drain = await drainPhase(b, capture);
+  const jdbc = flags.skipJdbc ? null : await jdbcPhase(b, capture, drain.truth);
+  const later = flags.skipLatency ? null : await latencyAndIdlePhase(b, drain.app, drain.groupId, drain.groupIdPrefix);
+  if (!later) await drain.app.kill("SIGTERM");
+  const profile = flags.profile ? await profilePhase(b, capture) : null;
 
   // results
-  const best = latency.at(-1);
-  const shipped = latency[0];
-  const peakRss = round(app.peakHwmMiB, 1);
+  const sink = drain.result;
+  const latency = later?.latency ?? null;
+  const peakRss = round(Math.max(drain.drainPeakRssMiB, later?.latencyPeakRssMiB ?? 0), 1);
+  const bytesCut = raw.valueBytesPerChange ? round(raw.valueBytesPerChange / capture.kafkaBytesPerChange, 1) : null;
   const figures = {
     events: flags.events,
-    topicRecords: records,
-    sinkAppEventsPerSec: sinkResult.eventsPerSec,
-    jdbcSinkEventsPerSec: jdbcResult?.eventsPerSec ?? null,
-    rawPlatformaticEventsPerSec: rawEps,
-    rawPlatformaticParsedEventsPerSec: rawParsed.eventsPerSec ?? null,
-    ratioSinkAppToJdbc: jdbcResult ? round(sinkResult.eventsPerSec / jdbcResult.eventsPerSec, 2) : null,
-    ratioSinkAppToRaw: round(sinkResult.eventsPerSec / rawEps, 3),
-    latencyP50Ms: shipped?.endToEndMs.p50 ?? null,
-    latencyP99Ms: shipped?.endToEndMs.p99 ?? null,
-    latencyTunedP50Ms: best && best !== shipped ? best.endToEndMs.p50 : null,
-    latencyTunedP99Ms: best && best !== shipped ? best.endToEndMs.p99 : null,
+    topicRecords: capture.topicRecords,
+    kafkaBytesPerChange: capture.kafkaBytesPerChange,
+    jsonBytesPerChange: raw.valueBytesPerChange,
+    bytesCut,
+    producerCompression: flags.producerCompression ?? "zstd (shipped worker setting)",
+    sinkAppEventsPerSec: sink.eventsPerSec,
+    sinkAppCpuMicrosPerEvent: sink.cpuSeconds === null ? null : round((sink.cpuSeconds / capture.topicRecords) * 1e6),
+    jdbcSinkEventsPerSec: jdbc?.result.eventsPerSec ?? null,
+    rawPlatformaticEventsPerSec: raw.eventsPerSec,
+    rawPlatformaticParsedEventsPerSec: raw.parsedEventsPerSec,
+    ratioSinkAppToJdbc: jdbc ? round(sink.eventsPerSec / jdbc.result.eventsPerSec, 2) : null,
+    ratioSinkAppToRaw: round(sink.eventsPerSec / raw.eventsPerSec, 3),
+    ratioSinkAppToRawParsed: round(sink.eventsPerSec / raw.parsedEventsPerSec, 3),
+    latencyP50Ms: latency?.endToEndMs.p50 ?? null,
+    latencyP99Ms: latency?.endToEndMs.p99 ?? null,
     sinkAppPeakRssMiB: peakRss,
-    sinkAppIdleRssMiB: idleRssMiB,
+    sinkAppDrainPeakRssMiB: drain.drainPeakRssMiB,
+    sinkAppIdleRssMiB: later?.idleRssMiB ?? null,
   };
+  const met = (value: number | null, ok: (v: number) => boolean) => (value === null ? null : ok(value));
   const targets = {
-    ratioSinkAppToJdbc: { target: `>= ${TARGETS.ratioToJdbc}`, met: figures.ratioSinkAppToJdbc === null ? null : figures.ratioSinkAppToJdbc >= TARGETS.ratioToJdbc },
-    ratioSinkAppToRaw: { target: `>= ${TARGETS.ratioToRaw}`, met: figures.ratioSinkAppToRaw >= TARGETS.ratioToRaw },
-    latencyP99Ms: { target: `< ${TARGETS.p99Ms}`, met: figures.latencyP99Ms === null ? null : figures.latencyP99Ms < TARGETS.p99Ms },
-    latencyTunedP99Ms: { target: `< ${TARGETS.p99Ms}`, met: figures.latencyTunedP99Ms === null ? null : figures.latencyTunedP99Ms < TARGETS.p99Ms },
-    sinkAppPeakRssMiB: { target: `< ${TARGETS.peakRssMiB}`, met: peakRss < TARGETS.peakRssMiB },
+    ratioSinkAppToJdbc: { target: `>= ${TARGETS.ratioToJdbc}`, met: met(figures.ratioSinkAppToJdbc, (v) => v >= TARGETS.ratioToJdbc) },
+    ratioSinkAppToRawParsed: { target: `>= ${TARGETS.ratioToRawParsed}`, met: met(figures.ratioSinkAppToRawParsed, (v) => v >= TARGETS.ratioToRawParsed) },
+    latencyP99Ms: { target: `< ${TARGETS.p99Ms}`, met: met(figures.latencyP99Ms, (v) => v < TARGETS.p99Ms) },
+    sinkAppPeakRssMiB: { target: `< ${TARGETS.peakRssMiB}`, met: met(peakRss, (v) => v < TARGETS.peakRssMiB) },
+    sinkAppIdleRssMiB: { target: `< ${TARGETS.idleRssMiB}`, met: met(figures.sinkAppIdleRssMiB, (v) => v < TARGETS.idleRssMiB) },
+    bytesCut: { target: `>= ${TARGETS.bytesCut}`, met: met(bytesCut, (v) => v >= TARGETS.bytesCut) },
   };
   const result = {
     benchmark: "sink-app",
@@ -734,80 +765,94 @@ async function main(): Promise<number> {
     at: new Date().toISOString(),
     figures,
     targets,
-    capture: { ...capture, timeline: undefined, sourcePollIntervalMs: renderedSource["poll.interval.ms"] ?? "unset (Debezium default 500)", debeziumRecordsPerSec: Math.round((records - capture.snapshotRecords) / (capture.captureMs / 1000)) },
-    sinkApp: { ...sinkResult, timeline: undefined, config: "shipped defaults: batching 500 events / 500 ms, one consumer group, PostgreSQL target", runtime: flags.runtime === "compiled" ? "node dist/main.js (tsc build, as the container runs it)" : "node --import tsx sink-app/src/main.ts", patches: flags.patch, sinkAppCommit },
-    jdbcSink: jdbcResult ? { ...jdbcResult, timeline: undefined, config: jdbcSinkConfig({ name: JDBC_CONNECTOR, topic, postgres: pgInfo, database: TARGET_DB, table: JDBC_TABLE, batchSize: SINK_BATCH }) } : null,
-    raw: { runs: rawRuns, parsed: rawParsed },
+    capture: { ...capture, timeline: undefined, sourcePollIntervalMs: renderedSource["poll.interval.ms"] ?? "unset (Debezium default 500)", debeziumRecordsPerSec: Math.round((capture.topicRecords - capture.snapshotRecords) / (capture.captureMs / 1000)) },
+    sinkApp: { ...sink, timeline: undefined, config: `shipped defaults: batching ${SHIPPED_BATCHING.maxEvents} events / ${SHIPPED_BATCHING.maxWaitMs} ms, one consumer group, PostgreSQL target`, runtime: "node dist/main.js (bundled by sink-app/build.mjs, as the image runs it)", sinkAppCommit },
+    jdbcSink: jdbc ? { ...jdbc.result, timeline: undefined, config: jdbc.config } : null,
+    raw: { runs: raw.runs, parsed: raw.parsed },
     latency,
-    variants: variants.map((v) => ({ ...v, memory: undefined, timeline: undefined })),
     profile,
     machine: { ...machine, loadAvg1mDuringRun: summarize(loadSamples), loadAvgAtEnd: loadavg().map((v) => round(v, 2)) },
     notes: [
       "events/s = Kafka records of the topic (change events plus delete tombstones) divided by the time from the first row visible in the target to the last change's row visible",
+      "kafkaBytesPerChange = the topic's bytes on the broker (DescribeLogDirs) / its records; jsonBytesPerChange = the average uncompressed record value a consumer receives",
       "latency = Meter Master updated_at (now() of the sink-app's write transaction) minus source_ts (Debezium's source.ts_ms, the source commit time); source->Kafka uses the Kafka record timestamp Connect set",
       "the JDBC sink writes the source columns (no mapping, no position guard) into a table it creates itself",
     ],
   };
   const jsonFile = writeResult(`${runId}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const svgFile = writeResult(`${runId}.svg`, chart(runId, flags, figures, capture, sink, jdbc?.result ?? null, raw.eventsPerSec, latency, drain.app, drain.appStarted, machine));
+  const png = tryRenderPng(svgFile);
+  log(`results: ${jsonFile}, ${svgFile}${png ? `, ${png}` : ""}`);
+  const targetsMet = Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.met]));
+  process.stdout.write(`${JSON.stringify({ benchmark: "sink-app", runId, ...figures, targetsMet, sinkRowsOk: sink.check.ok, jdbcRowsOk: jdbc?.result.check.ok ?? null, file: jsonFile, svg: svgFile })}\n`);
+  clearInterval(loadTimer);
+  // a broken check (rows not matching the source) means the run broke, not a slow figure
+  return sink.check.ok && (jdbc?.result.check.ok ?? true) ? 0 : 1;
+}
 
-  // the picture
+function chart(
+  runId: string,
+  flags: Flags,
+  figures: { latencyP99Ms: number | null; sinkAppPeakRssMiB: number },
+  capture: { topicRecords: number; timeline: Point[] },
+  sink: DrainResult,
+  jdbc: DrainResult | null,
+  rawEps: number,
+  latency: LatencyRun | null,
+  app: SinkAppProcess,
+  appStarted: number,
+  machine: Record<string, unknown>,
+): string {
   const seriesOf = (name: string, color: string, points: Point[], dashed = false): Series => ({ name, color, points, dashed });
+  const t = (ms: number) => round((ms - appStarted) / 1000, 2);
   const panels = [
     {
-      title: `Drain throughput, ${records} records (events/s per second; 1 s commit granularity)`,
+      title: `Drain throughput, ${capture.topicRecords} records (events/s per second; 1 s commit granularity)`,
       xLabel: "seconds since the sink started",
       yLabel: "events/s",
       series: [
-        seriesOf("sink-app", "#1f77b4", rates(sinkDrain.timeline)),
-        ...(jdbcResult ? [seriesOf("Debezium JDBC sink", "#d62728", rates(jdbcResult.timeline))] : []),
+        seriesOf("sink-app", "#1f77b4", rates(sink.timeline)),
+        ...(jdbc ? [seriesOf("Debezium JDBC sink", "#d62728", rates(jdbc.timeline))] : []),
         seriesOf("Debezium capture (since first write)", "#7f7f7f", rates(capture.timeline), true),
-        ...variants.filter((v) => !v.nodeFlags).map((v) => seriesOf(`${v.label}`, "#2ca02c", rates(v.timeline))),
       ],
       refLines: [
         { y: rawEps, label: `raw @platformatic/kafka ${rawEps}/s`, color: "#2ca02c" },
-        { y: sinkResult.eventsPerSec, label: `sink-app avg ${sinkResult.eventsPerSec}/s`, color: "#1f77b4" },
-        ...(jdbcResult ? [{ y: jdbcResult.eventsPerSec, label: `JDBC sink avg ${jdbcResult.eventsPerSec}/s`, color: "#d62728" }] : []),
+        { y: sink.eventsPerSec, label: `sink-app avg ${sink.eventsPerSec}/s`, color: "#1f77b4" },
+        ...(jdbc ? [{ y: jdbc.eventsPerSec, label: `JDBC sink avg ${jdbc.eventsPerSec}/s`, color: "#d62728" }] : []),
       ],
     },
-    ...(latency.length
+    ...(latency
       ? [
           {
-            title: `End-to-end latency at ${flags.latencyRate} changes/s (source commit -> Meter Master row), per second`,
+            title: `End-to-end latency at ${flags.latencyRate} changes/s (source commit -> Meter Master row), per second, shipped settings`,
             xLabel: "seconds into the steady load",
             yLabel: "ms",
-            series: latency.flatMap((l, i) => [
-              seriesOf(`p99 ${i === 0 ? "shipped" : `maxWait ${l.batching.maxWaitMs}`}`, i === 0 ? "#d62728" : "#9467bd", l.perSecond.map((p) => [p.t, p.p99] as Point)),
-              seriesOf(`p50 ${i === 0 ? "shipped" : `maxWait ${l.batching.maxWaitMs}`}`, i === 0 ? "#ff9896" : "#c5b0d5", l.perSecond.map((p) => [p.t, p.p50] as Point), true),
-            ]),
-            refLines: [{ y: TARGETS.p99Ms, label: "target p99 500 ms", color: "#444" }],
+            series: [
+              seriesOf("p99", "#d62728", latency.perSecond.map((p) => [p.t, p.p99] as Point)),
+              seriesOf("p50", "#ff9896", latency.perSecond.map((p) => [p.t, p.p50] as Point), true),
+            ],
+            refLines: [{ y: TARGETS.p99Ms, label: `target p99 ${TARGETS.p99Ms} ms`, color: "#444" }],
           },
         ]
       : []),
     {
-      title: "sink-app memory (RSS) over the run",
-      xLabel: "seconds since the sink-app first started",
+      title: "sink-app memory (RSS) while draining and under the steady load",
+      xLabel: "seconds since the sink-app started",
       yLabel: "MiB",
       series: [
-        seriesOf("RSS", "#8c564b", app.memory.map((m) => [round((m.t - appStarted) / 1000, 2), m.rssMiB] as Point)),
-        seriesOf("JS heap used", "#17becf", app.memory.filter((m) => m.heapUsedMiB !== undefined).map((m) => [round((m.t - appStarted) / 1000, 2), m.heapUsedMiB!] as Point), true),
-        seriesOf("external (Buffers)", "#bcbd22", app.memory.filter((m) => m.externalMiB !== undefined).map((m) => [round((m.t - appStarted) / 1000, 2), m.externalMiB!] as Point), true),
-        ...variants.filter((v) => !v.nodeFlags).map((v) => seriesOf(`RSS, ${v.patches?.join("+")} (own start)`, "#2ca02c", v.memory.map((m) => [m.t, m.rssMiB] as Point))),
+        seriesOf("RSS", "#8c564b", app.memory.map((m) => [t(m.t), m.rssMiB] as Point)),
+        seriesOf("JS heap used", "#17becf", app.memory.filter((m) => m.heapUsedMiB !== undefined).map((m) => [t(m.t), m.heapUsedMiB!] as Point), true),
+        seriesOf("external (Buffers)", "#bcbd22", app.memory.filter((m) => m.externalMiB !== undefined).map((m) => [t(m.t), m.externalMiB!] as Point), true),
       ],
-      refLines: [{ y: TARGETS.peakRssMiB, label: "target 150 MB", color: "#444" }],
+      refLines: [{ y: TARGETS.peakRssMiB, label: `target ${TARGETS.peakRssMiB} MiB`, color: "#444" }],
     },
   ];
-  const svg = renderChart(
+  return renderChart(
     `Meter Master sink-app benchmark ${runId}`,
-    `${flags.events} changes (${records} records) · sink-app ${sinkResult.eventsPerSec}/s · JDBC sink ${jdbcResult?.eventsPerSec ?? "-"}/s · raw ${rawEps}/s · p99 ${figures.latencyP99Ms ?? "-"} ms (tuned ${figures.latencyTunedP99Ms ?? "-"} ms) · peak RSS ${peakRss} MiB · ${machine.cpus} cores`,
+    `${flags.events} changes (${capture.topicRecords} records) · sink-app ${sink.eventsPerSec}/s · JDBC sink ${jdbc?.eventsPerSec ?? "-"}/s · raw ${rawEps}/s · p99 ${figures.latencyP99Ms ?? "-"} ms · peak RSS ${figures.sinkAppPeakRssMiB} MiB · ${String(machine.cpus)} cores`,
     panels,
   );
-  const svgFile = writeResult(`${runId}.svg`, svg);
-  const png = tryRenderPng(svgFile);
-  log(`results: ${jsonFile}, ${svgFile}${png ? `, ${png}` : ""}`);
-  process.stdout.write(`${JSON.stringify({ benchmark: "sink-app", runId, ...figures, targetsMet: Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.met])), sinkRowsOk: sinkResult.check.ok, jdbcRowsOk: jdbcResult?.check.ok ?? null, variants: variants.map((v) => ({ label: v.label, eventsPerSec: v.eventsPerSec, peakRssMiB: v.peakRssMiB, ratioToJdbc: v.ratioToJdbc, ratioToRaw: v.ratioToRaw, rowsOk: v.rowsOk })), file: jsonFile, svg: svgFile })}\n`);
-  clearInterval(loadTimer);
-  // a broken check (rows not matching the source) means the run broke, not a slow figure
-  return sinkResult.check.ok && (jdbcResult?.check.ok ?? true) && variants.every((v) => v.rowsOk) ? 0 : 1;
 }
 
-runMain("bench", main);
+const flags = flagsFrom(process.argv.slice(2));
+runMain("bench", () => main(flags));

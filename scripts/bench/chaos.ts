@@ -1,5 +1,3 @@
-// npm run chaos -- [--changes 100000] [--rate 1000] [--kills 10] [--seed 42]
-//
 // Fault run of the whole pipeline on real servers: while N changes (inserts, updates, deletes)
 // are made in the PostgreSQL source at a steady rate, the sink-app is killed with SIGKILL
 // `--kills` times at random moments and restarted, Kafka Connect is restarted once, and the demo
@@ -16,6 +14,8 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type pg from "pg";
+import type { DemoApiServer } from "../../sink-app/src/demo-api/server.js";
+import type { BenchEnv } from "./lib/env.js";
 import meterMasterMapping from "../../connector-configs/meter-master.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
 import { startDemoApi } from "../../sink-app/src/demo-api/server.js";
@@ -24,11 +24,22 @@ import { batchIdempotencyKey, idempotencyKeyFor } from "../../sink-app/src/deliv
 import { MeterMasterMappingSchema } from "../../sink-app/src/mapping/schema.js";
 import type { NamedSourceMapping } from "../../sink-app/src/mapping/map-event.js";
 import { apiItemFor } from "../../sink-app/src/pipeline/api-payload.js";
-import { intFlag, log, machineInfo, onCleanup, parseFlags, round, runMain, sleep, timestampName, waitUntil, writeResult } from "./lib/common.js";
+import { metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
+import { intOption, log, machineInfo, onCleanup, parseCli, round, runMain, sleep, timestampName, waitUntil, writeResult } from "./lib/common.js";
 import { startBenchEnv } from "./lib/env.js";
 import { KafkaAdmin, readTopic } from "./lib/kafka.js";
 import { deleteMeters, IdPool, insertMeters, MeterData, seededRandom, updateReadings } from "./lib/meters.js";
-import { applySource, createDatabase, createSourceDatabase, metricSum, pgClient, projectPostgresSource, SinkApp } from "./lib/pipeline.js";
+import { applySource, benchSinkApp, createDatabase, createSourceDatabase, pgClient, projectPostgresSource } from "./lib/pipeline.js";
+
+const USAGE = `
+usage: npm run chaos -- [options]
+
+  --changes N   changes made in the source (default 100000)
+  --rate N      changes per second (default 1000)
+  --kills N     kill -9 of the sink-app during the run (default 10)
+  --seed N      seed of the change mix, the fault schedule and the API's faults (default 42)
+  -h, --help    this text
+`;
 
 const SOURCE_DB = "chaos_meters";
 const TARGET_DB = "chaos_meter_master";
@@ -225,18 +236,37 @@ async function reconcileMeterMaster(src: pg.Client, mm: pg.Client, deleted: Set<
   };
 }
 
-async function main(): Promise<number> {
-  const f = parseFlags(process.argv.slice(2));
-  const changes = intFlag(f, "changes", 100_000, 100);
-  const rate = intFlag(f, "rate", 1_000);
-  const kills = intFlag(f, "kills", 10, 0);
-  const seed = intFlag(f, "seed", 42, 0);
-  const rnd = seededRandom(seed);
-  const runId = timestampName();
-  const machine = machineInfo();
-  const expectedSeconds = changes / rate;
-  log(`chaos ${runId}: ${changes} changes at ${rate}/s (~${Math.round(expectedSeconds)} s), ${kills} x kill -9 of the sink-app, 1 Kafka Connect restart, API faults ${JSON.stringify(FAULTS)}`);
+interface Settings {
+  changes: number;
+  rate: number;
+  kills: number;
+  seed: number;
+}
 
+function settingsFrom(argv: string[]): Settings {
+  const v = parseCli(USAGE, { changes: { type: "string" }, rate: { type: "string" }, kills: { type: "string" }, seed: { type: "string" } }, argv);
+  return {
+    changes: intOption(v.changes, "changes", 100_000, 100),
+    rate: intOption(v.rate, "rate", 1_000),
+    kills: intOption(v.kills, "kills", 10, 0),
+    seed: intOption(v.seed, "seed", 42, 0),
+  };
+}
+
+interface Pipeline {
+  env: BenchEnv;
+  src: pg.Client;
+  mm: pg.Client;
+  admin: KafkaAdmin;
+  api: DemoApiServer;
+  proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  topic: string;
+  groupIdPrefix: string;
+  app: SinkAppProcess;
+}
+
+/** Servers, the demo API with faults behind the recording proxy, the source connector and the sink-app. */
+async function startPipeline({ changes, seed }: Settings): Promise<Pipeline> {
   const env = await startBenchEnv({ postgres: true, connect: true, plugins: ["postgres"] });
   const pgInfo = env.postgres!;
   await createSourceDatabase(pgInfo, SOURCE_DB);
@@ -244,6 +274,7 @@ async function main(): Promise<number> {
   const src = await pgClient(pgInfo, SOURCE_DB);
   const mm = await pgClient(pgInfo, TARGET_DB);
   onCleanup("database clients", async () => {
+    // closing a client whose server is already gone is nothing to report
     await src.end().catch(() => undefined);
     await mm.end().catch(() => undefined);
   });
@@ -274,7 +305,7 @@ async function main(): Promise<number> {
   log(`source connector RUNNING, topic ${topic}`);
 
   const groupIdPrefix = `chaos-${Date.now()}.`;
-  const app = await SinkApp.create({
+  const app = await benchSinkApp({
     kafkaBootstrap: env.kafka.bootstrap,
     postgres: pgInfo,
     meterMasterDatabase: TARGET_DB,
@@ -282,8 +313,8 @@ async function main(): Promise<number> {
     groupIdPrefix,
     // the shortest session timeout allowed: a killed member holds its partitions until it expires
     sessionTimeoutMs: 6_000,
-    endpointUrl: `${proxy.url}/api/${SOURCE}`,
     endpoint: {
+      url: `${proxy.url}/api/${SOURCE}`,
       timeoutMs: ENDPOINT_TIMEOUT_MS,
       batching: { maxItems: 250 },
       retries: { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 2_000 },
@@ -292,6 +323,13 @@ async function main(): Promise<number> {
   await app.start();
   log("sink-app ready");
 
+  return { env, src, mm, admin, api, proxy, topic, groupIdPrefix, app };
+}
+
+/** The changes at a steady rate while the sink-app is killed and Kafka Connect restarted on a seeded schedule. */
+async function changesUnderFaults(p: Pipeline, { changes, rate, kills, seed }: Settings, rnd: () => number) {
+  const { env, src, app } = p;
+  const expectedSeconds = changes / rate;
   // the chaos schedule: kill times spread over the change run, the Connect restart in the middle
   const killAt = Array.from({ length: kills }, () => (0.05 + rnd() * 0.85) * expectedSeconds * 1000).sort((a, b) => a - b);
   const connectRestartAt = (0.45 + rnd() * 0.1) * expectedSeconds * 1000;
@@ -354,7 +392,12 @@ async function main(): Promise<number> {
   log(`changes done in ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}; ${killsDone} kills, Connect restarted: ${connectRestart !== null}`);
   if (!app.running()) await app.start(120_000);
 
-  // both sinks catch up: the marker row is in Meter Master, and both groups committed the whole topic
+  return { counts, deleted, markerId: markerId!, changesMade, killsDone, connectRestart: connectRestart as { downMs: number } | null, events, runStarted, changeRunS };
+}
+
+/** Both sinks caught up: the marker row is in Meter Master, and both groups committed the whole topic. */
+async function waitCaughtUp(p: Pipeline, markerId: number): Promise<void> {
+  const { admin, app, mm, topic, groupIdPrefix } = p;
   const mmGroup = `${groupIdPrefix}meter-master.${SOURCE}`;
   const apiGroup = `${groupIdPrefix}api.${SOURCE}`;
   let lastWait = 0;
@@ -374,9 +417,11 @@ async function main(): Promise<number> {
     900_000,
     500,
   );
-  log("caught up; reconciling");
-  const metrics = await app.metrics();
+}
 
+/** Meter Master row for row; every change in the topic against what the endpoint recorded and the dead letters. */
+async function reconcileAll(p: Pipeline, deleted: Set<number>) {
+  const { env, src, mm, topic, api, proxy } = p;
   // 1. Meter Master, row for row
   const mmReport = await reconcileMeterMaster(src, mm, deleted);
 
@@ -441,6 +486,26 @@ async function main(): Promise<number> {
   }
   const statusCounts: Record<string, number> = {};
   for (const r of proxy.requests) statusCounts[String(r.status)] = (statusCounts[String(r.status)] ?? 0) + 1;
+
+  return { mmReport, topicRecords, tombstones, snapshotReads, changeKeys, dlqCounts, summary, changesWithSeveralKeys, wrongKey, deliveredKeys, notDelivered, unexpectedDeliveries, headerMismatch, statusCounts };
+}
+
+async function main(settings: Settings): Promise<number> {
+  const { changes, rate, kills, seed } = settings;
+  const rnd = seededRandom(seed);
+  const runId = timestampName();
+  const machine = machineInfo();
+  log(`chaos ${runId}: ${changes} changes at ${rate}/s (~${Math.round(changes / rate)} s), ${kills} x kill -9 of the sink-app, 1 Kafka Connect restart, API faults ${JSON.stringify(FAULTS)}`);
+
+  const p = await startPipeline(settings);
+  const run = await changesUnderFaults(p, settings, rnd);
+  await waitCaughtUp(p, run.markerId);
+  log("caught up; reconciling");
+  const metrics = await p.app.metrics();
+  const { mmReport, topicRecords, tombstones, snapshotReads, changeKeys, dlqCounts, summary, changesWithSeveralKeys, wrongKey, deliveredKeys, notDelivered, unexpectedDeliveries, headerMismatch, statusCounts } =
+    await reconcileAll(p, run.deleted);
+  const { counts, changesMade, killsDone, connectRestart, events, runStarted, changeRunS } = run;
+  const { app, proxy } = p;
 
   const capturedChanges = changeKeys.size;
   const lostInCapture = Math.max(0, changesMade - capturedChanges);
@@ -508,4 +573,6 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-runMain("chaos", main);
+
+const settings = settingsFrom(process.argv.slice(2));
+runMain("chaos", () => main(settings));

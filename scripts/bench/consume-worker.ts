@@ -11,7 +11,8 @@
 import { createRequire } from "node:module";
 import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
-import { memoryOf, parseFlags } from "./lib/common.js";
+import { memoryOf } from "../test-env/proc-stats.js";
+import { parseCli } from "./lib/common.js";
 
 const FETCH = { maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 10 * 1024 * 1024, maxWaitMs: 500 };
 
@@ -136,27 +137,42 @@ async function confluent(bootstrap: string, topic: string, expected: number, par
   }
 }
 
+const USAGE = `
+usage: node --import tsx scripts/bench/consume-worker.ts --client platformatic|kafkajs|confluent
+         --bootstrap HOST:PORT --topic T --records N [--parse] [--timeout-ms N] [--confluent-module DIR]
+
+One raw consumption run (started by npm run bench and npm run bench:clients); prints one JSON line.
+`;
+
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
-  const client = flags.get("client") ?? "platformatic";
-  const bootstrap = flags.get("bootstrap");
-  const topic = flags.get("topic");
-  const expected = Number(flags.get("records"));
-  const parse = flags.has("parse");
+  const flags = parseCli(USAGE, {
+    client: { type: "string" },
+    bootstrap: { type: "string" },
+    topic: { type: "string" },
+    records: { type: "string" },
+    parse: { type: "boolean" },
+    "timeout-ms": { type: "string" },
+    "confluent-module": { type: "string" },
+  });
+  const client = flags.client ?? "platformatic";
+  const bootstrap = flags.bootstrap;
+  const topic = flags.topic;
+  const expected = Number(flags.records);
+  const parse = flags.parse ?? false;
   if (!bootstrap || !topic || !Number.isInteger(expected) || expected < 1) {
     throw new Error("usage: consume-worker.ts --client platformatic|kafkajs|confluent --bootstrap HOST:PORT --topic T --records N [--parse]");
   }
   const c = counter();
   const started = performance.now();
   const cpu0 = process.cpuUsage();
-  const timeoutMs = Number(flags.get("timeout-ms") ?? 600_000);
+  const timeoutMs = Number(flags["timeout-ms"] ?? 600_000);
   const guard = setTimeout(() => {
     process.stdout.write(`${JSON.stringify({ client, error: `timed out after ${timeoutMs} ms with ${c.records} of ${expected} records` })}\n`);
     process.exit(3);
   }, timeoutMs);
   if (client === "platformatic") await platformatic(bootstrap, topic, expected, parse, c);
   else if (client === "kafkajs") await kafkajs(bootstrap, topic, expected, parse, c);
-  else if (client === "confluent") await confluent(bootstrap, topic, expected, parse, c, flags.get("confluent-module") ?? process.cwd());
+  else if (client === "confluent") await confluent(bootstrap, topic, expected, parse, c, flags["confluent-module"] ?? process.cwd());
   else throw new Error(`unknown client ${client}`);
   clearTimeout(guard);
   const cpu = process.cpuUsage(cpu0);

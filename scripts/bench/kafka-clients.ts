@@ -1,5 +1,3 @@
-// npm run bench:clients -- [--records 200000] [--batch-records 3] [--runs 3] [--parse] [--confluent auto|skip|DIR] [--confluent-timeout-s 600]
-//
 // Raw consumption throughput of one topic of Debezium-sized JSON records by kafkajs and by
 // @platformatic/kafka (the sink-app's client), same machine, same single-node Kafka, each client
 // in its own process and a fresh consumer group, runs alternating. @confluentinc/kafka-javascript
@@ -14,11 +12,26 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Producer } from "@platformatic/kafka";
-import { intFlag, log, machineInfo, onCleanup, parseFlags, REPO, round, runMain, timestampName, writeResult } from "./lib/common.js";
+import { intOption, log, machineInfo, onCleanup, parseCli, REPO, round, runMain, timestampName, writeResult } from "./lib/common.js";
 import { debeziumRecordFactory } from "./lib/debezium-records.js";
 import { startBenchEnv } from "./lib/env.js";
 import { KafkaAdmin } from "./lib/kafka.js";
 import { runConsumeWorker, type RawResult } from "./lib/raw.js";
+
+const USAGE = `
+usage: npm run bench:clients -- [options]
+
+Raw consumption of one topic of Debezium-sized JSON records by kafkajs, @platformatic/kafka and
+(when it installs) @confluentinc/kafka-javascript, each in its own process.
+
+  --records N              records in the topic (default 200000)
+  --runs N                 runs per client, alternating (default 3)
+  --batch-records N        records per record batch in the log, at most 200 (default 3, as Connect writes them)
+  --parse                  also JSON.parse every value
+  --confluent MODE         auto (install into a temp dir), skip, or DIR with node_modules/@confluentinc/kafka-javascript
+  --confluent-timeout-s N  time limit of that install (default 600)
+  -h, --help               this text
+`;
 
 const TOPIC = "bench.public.meters";
 
@@ -130,18 +143,29 @@ function median(values: number[]): number | null {
   return s[Math.floor((s.length - 1) / 2)]!;
 }
 
-async function main(): Promise<number> {
-  const flags = parseFlags(process.argv.slice(2));
-  const records = intFlag(flags, "records", 200_000);
-  const runs = intFlag(flags, "runs", 3);
-  const parse = flags.has("parse");
+async function main(argv: string[]): Promise<number> {
+  const flags = parseCli(
+    USAGE,
+    {
+      records: { type: "string" },
+      runs: { type: "string" },
+      "batch-records": { type: "string" },
+      parse: { type: "boolean" },
+      confluent: { type: "string" },
+      "confluent-timeout-s": { type: "string" },
+    },
+    argv,
+  );
+  const records = intOption(flags.records, "records", 200_000);
+  const runs = intOption(flags.runs, "runs", 3);
+  const parse = flags.parse ?? false;
   // Records per record batch in the log. Kafka Connect's producer (batch.size 16 KiB) writes
   // Debezium's ~4.5 KB records 3 to a batch: the default. One send is one batch per partition,
   // and the broker caps a batch at message.max.bytes (1 MiB): at most ~200 of these records.
-  const batchRecords = intFlag(flags, "batch-records", 3);
+  const batchRecords = intOption(flags["batch-records"], "batch-records", 3);
   if (batchRecords > 200) throw new Error("--batch-records must be <= 200 (1 MiB record batches)");
-  const confluentMode = flags.get("confluent") ?? "auto";
-  const confluentTimeoutS = intFlag(flags, "confluent-timeout-s", 600);
+  const confluentMode = flags.confluent ?? "auto";
+  const confluentTimeoutS = intOption(flags["confluent-timeout-s"], "confluent-timeout-s", 600);
   const machine = machineInfo();
 
   log(`bench:clients: ${records} Debezium-sized records, ${batchRecords} per record batch, ${runs} run(s) per client${parse ? ", values JSON-parsed" : ""}`);
@@ -233,4 +257,4 @@ async function main(): Promise<number> {
   return broken ? 1 : 0;
 }
 
-runMain("bench:clients", main);
+runMain("bench:clients", () => main(process.argv.slice(2)));

@@ -26,7 +26,7 @@ export const CONFIG_PROVIDER_CLASSES = {
 /**
  * A real distributed-mode worker (ConnectDistributed), configured like the
  * Debezium connect image: JSON converters with schemas, env/file config
- * providers, client override policy All.
+ * providers, client override policy All, zstd-compressed source records.
  */
 export async function startConnect(
   supervisor: ProcessSupervisor,
@@ -63,6 +63,8 @@ export async function startConnect(
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "key.converter.schemas.enable": true,
       "value.converter.schemas.enable": true,
+      // as the stack's Connect container (CONNECT_PRODUCER_COMPRESSION_TYPE): zstd record batches
+      "producer.compression.type": "zstd",
       "config.storage.topic": "_connect-configs",
       "offset.storage.topic": "_connect-offsets",
       "status.storage.topic": "_connect-status",

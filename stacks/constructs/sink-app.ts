@@ -24,7 +24,7 @@ export class SinkAppImage extends BuiltImage {
       name: `${props.prefix}/sink-app:local`,
       context: stackFile(".."),
       dockerfile: "sink-app/Dockerfile",
-      sources: ["sink-app/Dockerfile", "sink-app/package.json", "sink-app/tsconfig.json", "sink-app/src", "package-lock.json"],
+      sources: ["sink-app/Dockerfile", "sink-app/package.json", "sink-app/tsconfig.json", "sink-app/build.mjs", "sink-app/src", "package-lock.json"],
     });
   }
 }

@@ -1,26 +1,25 @@
 // The end-to-end pipeline on real servers: the demo source tables created by the stack's own
 // init SQL, the project's own connector config files rendered and applied by the registrar's
-// reconcile, the sink-app compiled and started as its container runs it (sink-app/dist/main.js), and
-// the demo API receiver. Only hosts, ports and credentials differ from a deployment.
+// reconcile, the sink-app built and started as its container runs it (scripts/test-env/sink-app-process.ts),
+// and the demo API receiver. Only hosts, ports and credentials differ from a deployment.
 
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
+import "../../scripts/test-env/kafkajs-zstd.js";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { loadConnectorFile } from "../../connector-configs/load.js";
 import { renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
 import { sourceConnectorSchema, type SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
-import meterMasterMapping from "../../connector-configs/meter-master.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
-import { freePort } from "../../scripts/test-env/ports.js";
 import { waitFor } from "../../scripts/test-env/wait.js";
 import { ConnectClient } from "../../sink-app/src/connect/client.js";
 import { reconcile } from "../../sink-app/src/connect/reconcile.js";
 import type { SinkAppConfigInput } from "../../sink-app/src/config.js";
+import { sinkAppConfig as buildSinkAppConfig } from "../../scripts/test-env/sink-app-process.js";
 import type { MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
 import { stackFile } from "../../stacks/constructs/init-files.js";
 
@@ -125,93 +124,21 @@ export async function removeConnectors(env: TestEnvironmentInfo): Promise<void> 
 }
 
 export function sinkAppConfig(env: TestEnvironmentInfo, configs: SourceConnectorConfig[], apiBaseUrl: string, httpPort: number): SinkAppConfigInput {
-  return {
+  return buildSinkAppConfig({
+    kafkaBootstrap: env.kafka.bootstrap,
+    clientId: "e2e-sink-app",
+    groupIdPrefix: "e2e.",
     // A killed member holds its partitions until the session times out: the shortest allowed.
-    kafka: { brokers: [env.kafka.bootstrap], clientId: "e2e-sink-app", groupIdPrefix: "e2e.", sessionTimeoutMs: 6_000 },
-    meterMaster: {
-      kind: "postgres",
-      host: env.postgres.host,
-      port: env.postgres.port,
-      database: METER_MASTER_DB,
-      user: env.postgres.user,
-      passwordEnv: "METER_MASTER_PASSWORD",
-    },
-    mapping: meterMasterMapping,
+    sessionTimeoutMs: 6_000,
+    meterMaster: { host: env.postgres.host, port: env.postgres.port, user: env.postgres.user, database: METER_MASTER_DB },
     sources: configs.map((c) => ({
       name: c.name,
       topics: sourceTopics(c),
       endpoint: { url: `${apiBaseUrl}/api/${c.name}`, timeoutMs: 2_000, retries: { maxAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 500 } },
     })),
     retry: { initialDelayMs: 200, maxDelayMs: 1_000 },
-    http: { host: "127.0.0.1", port: httpPort },
-    logLevel: "info",
-  };
-}
-
-/** The sink-app as its container runs it: the same entry point, config file and env variables. */
-export class SinkAppProcess {
-  child: ChildProcess | undefined;
-  log = "";
-  private constructor(
-    readonly dir: string,
-    readonly configFile: string,
-    readonly port: number,
-    private readonly password: string,
-  ) {}
-
-  static async create(config: (port: number) => SinkAppConfigInput, password: string): Promise<SinkAppProcess> {
-    const dir = await mkdtemp(join(tmpdir(), "mm-e2e-sink-"));
-    const port = await freePort();
-    const configFile = join(dir, "config.json");
-    await writeFile(configFile, JSON.stringify(config(port), null, 2));
-    return new SinkAppProcess(dir, configFile, port, password);
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    // As the container runs it: `node sink-app/dist/main.js` (buildSinkApp compiled it).
-    const child = spawn(process.execPath, [join(REPO, "sink-app/dist/main.js")], {
-      cwd: REPO,
-      env: { ...process.env, SINK_APP_CONFIG: this.configFile, METER_MASTER_PASSWORD: this.password },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.child = child;
-    const append = (d: Buffer) => (this.log = (this.log + d.toString()).slice(-200_000));
-    child.stdout!.on("data", append);
-    child.stderr!.on("data", append);
-    await waitUntil("sink-app /readyz", async () => {
-      if (child.exitCode !== null) throw new Error(`sink-app exited with ${child.exitCode}:\n${this.log.slice(-4000)}`);
-      const res = await fetch(`${this.url}/readyz`).catch(() => undefined);
-      return res?.status === 200 ? true : undefined;
-    }, 60_000);
-  }
-
-  /** SIGKILL: no graceful stop, no final commit. */
-  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<number | null> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill(signal);
-    return exited;
-  }
-
-  async metric(name: string, labels: Record<string, string>): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
-    let sum = 0;
-    for (const line of text.split("\n")) {
-      if (!line.startsWith(`${name}{`)) continue;
-      if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.split(" ").at(-1));
-    }
-    return sum;
-  }
-
-  async dispose(): Promise<void> {
-    await this.kill("SIGKILL");
-    await rm(this.dir, { recursive: true, force: true });
-  }
+    httpPort,
+  });
 }
 
 /** Every record of `topic` from the beginning, with headers as text. */
@@ -256,20 +183,6 @@ export async function produceRaw(env: TestEnvironmentInfo, topic: string, key: s
   } finally {
     await producer.disconnect();
   }
-}
-
-/** Compiles the sink-app as its Dockerfile does, into sink-app/dist (git-ignored). */
-export async function buildSinkApp(): Promise<void> {
-  await run(join(REPO, "node_modules/.bin/tsc"), ["-p", join(REPO, "sink-app/tsconfig.json")], { cwd: REPO });
-}
-
-/** The container's HEALTHCHECK command; resolves to its exit code. */
-export function sinkAppHealthcheck(configFile: string): Promise<number> {
-  return new Promise((done) => {
-    execFile(process.execPath, [join(REPO, "sink-app/dist/healthcheck.js")], { env: { ...process.env, SINK_APP_CONFIG: configFile } }, (err) =>
-      done(err ? Number((err as { code?: number }).code ?? 1) : 0),
-    );
-  });
 }
 
 /** Polls until `probe` returns a value (the test environment's own wait, without a process). */
@@ -342,3 +255,5 @@ export async function expectedFromMysql(src: mysql.Connection): Promise<MeterMas
     }))
     .sort((a, b) => (a.source_key < b.source_key ? -1 : a.source_key > b.source_key ? 1 : 0));
 }
+
+export { buildSinkApp, SinkAppProcess, sinkAppHealthcheck } from "../../scripts/test-env/sink-app-process.js";

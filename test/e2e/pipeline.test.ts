@@ -89,7 +89,7 @@ beforeAll(async () => {
   configs = await projectSourceConfigs(env);
   const applied = await applyConnectors(env, configs);
   expect(applied.created.sort()).toEqual(["mysql", "postgres"]);
-  sink = await SinkAppProcess.create((port) => sinkAppConfig(env, configs, `http://127.0.0.1:${apiPort}`, port), env.postgres.password);
+  sink = await SinkAppProcess.create((port) => sinkAppConfig(env, configs, `http://127.0.0.1:${apiPort}`, port), { password: env.postgres.password });
   await sink.start();
 }, 240_000);
 

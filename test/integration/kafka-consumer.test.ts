@@ -2,7 +2,8 @@
 // over once and in order, far beyond one fetch or the stream's buffer, writes one at a time,
 // commits only after the write, and a prompt stop.
 import { randomBytes } from "node:crypto";
-import { Kafka, logLevel } from "kafkajs";
+import { CompressionTypes, Kafka, logLevel } from "kafkajs";
+import "../../scripts/test-env/kafkajs-zstd.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPlatformaticKafka } from "../../sink-app/src/kafka/platformatic.js";
 import type { BatchHandler, KafkaClientFactory } from "../../sink-app/src/kafka/types.js";
@@ -11,7 +12,7 @@ import { testEnv } from "../support/env.js";
 
 const factories: KafkaClientFactory[] = [];
 
-async function topicWith(records: number, partitions: number): Promise<string> {
+async function topicWith(records: number, partitions: number, compression = CompressionTypes.None): Promise<string> {
   const env = testEnv();
   const topic = `it-consumer-${randomBytes(4).toString("hex")}`;
   const kafka = new Kafka({ clientId: "it-producer", brokers: [env.kafka.bootstrap], logLevel: logLevel.NOTHING });
@@ -29,7 +30,7 @@ async function topicWith(records: number, partitions: number): Promise<string> {
       value: JSON.stringify({ seq: i + j, filler }),
       partition: (i + j) % partitions,
     }));
-    await producer.send({ topic, messages });
+    await producer.send({ topic, messages, compression });
   }
   await producer.disconnect();
   return topic;
@@ -76,6 +77,20 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     }
     // partitions are written in parallel, one write per partition at a time
     expect(maxWritesInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it("hands over zstd record batches (as Connect's producer writes them) decompressed, once each and in order", async () => {
+    const topic = await topicWith(3_000, 1, CompressionTypes.ZSTD);
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10 } });
+    const seqs: number[] = [];
+    const running = consumer.run((batch) => {
+      for (const r of batch.records) seqs.push((JSON.parse(r.value!.toString("utf8")) as { seq: number }).seq);
+      return async () => undefined;
+    });
+    await waitFor("3,000 records handled", async () => (seqs.length >= 3_000 ? true : undefined), { timeoutMs: 60_000 });
+    await consumer.stop();
+    await running;
+    expect(seqs).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
   });
 
   it("does not commit a batch whose write failed: a new member gets it again", async () => {

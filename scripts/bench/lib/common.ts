@@ -2,9 +2,10 @@
 // Ctrl-C, tracked child processes, percentiles, result files. No project logic here.
 
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const RESULTS_DIR = join(REPO, "bench-results");
@@ -102,25 +103,36 @@ export function runMain(name: string, main: () => Promise<number>): void {
 // ---------------------------------------------------------------------------------------------
 // arguments
 
-/** Tiny flag parser: --name value, --name=value and boolean --flag. */
-export function parseFlags(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-    const eq = a.indexOf("=");
-    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) out.set(a.slice(2), argv[++i]!);
-    else out.set(a.slice(2), "true");
+type Options = NonNullable<ParseArgsConfig["options"]>;
+/** parseArgs' values for these options (none is required). */
+type Values<T extends Options> = { [K in keyof T]?: T[K] extends { type: "boolean" } ? boolean : string };
+
+/**
+ * Node's parseArgs, strict: an unknown flag or a missing value prints the reason and the usage
+ * and exits 2; --help prints the usage and exits 0. Called before anything starts.
+ */
+export function parseCli<const T extends Options>(usage: string, options: T, argv = process.argv.slice(2)): Values<T> {
+  try {
+    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+    if ((values as { help?: boolean }).help) {
+      process.stdout.write(`${usage.trim()}\n`);
+      process.exit(0);
+    }
+    return values as Values<T>;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${usage.trim()}\n`);
+    process.exit(2);
   }
-  return out;
 }
 
-export function intFlag(flags: Map<string, string>, name: string, fallback: number, min = 1): number {
-  const raw = flags.get(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw.replaceAll("_", ""));
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got ${raw}`);
+/** An integer flag's value (underscores allowed: 100_000), or the fallback when it is absent; exits 2 when it is not one. */
+export function intOption(value: string | undefined, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value.replaceAll("_", ""));
+  if (!Number.isInteger(n) || n < min) {
+    process.stderr.write(`--${name} must be an integer >= ${min}, got ${value}\n`);
+    process.exit(2);
+  }
   return n;
 }
 
@@ -153,33 +165,6 @@ export const round = (v: number, digits = 0): number => {
 
 // ---------------------------------------------------------------------------------------------
 // processes and the machine
-
-/** VmRSS and VmHWM of a process in MiB (Linux /proc), or null once it is gone. */
-export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = (key: string) => Number(/^\s*(\d+)/.exec(status.split(`${key}:`)[1] ?? "")?.[1] ?? NaN);
-    const rss = kb("VmRSS");
-    const hwm = kb("VmHWM");
-    // a process that is exiting (zombie) has no Vm* lines left
-    if (!Number.isFinite(rss) || !Number.isFinite(hwm)) return null;
-    return { rssMiB: round(rss / 1024, 1), hwmMiB: round(hwm / 1024, 1) };
-  } catch {
-    return null;
-  }
-}
-
-/** user+system CPU seconds a process has used so far (/proc/<pid>/stat), or null. */
-export function cpuSecondsOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[11], [12] are utime, stime (fields 14 and 15 of the whole line), in clock ticks
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
 
 export function machineInfo(): Record<string, unknown> {
   const c = cpus();

@@ -1,7 +1,22 @@
-// Kafka look-ups of the benchmarks: end offsets of a topic and committed offsets of a group
-// (kafkajs admin: it is only used here for a handful of metadata calls, never on the hot path).
+// Kafka look-ups of the benchmarks: end offsets of a topic, committed offsets of a group (kafkajs
+// admin: a handful of metadata calls, never on the hot path) and a topic's bytes on the broker.
 
+import { Admin as PlatformaticAdmin } from "@platformatic/kafka";
 import { Kafka, logLevel, type Admin } from "kafkajs";
+import "../../test-env/kafkajs-zstd.js";
+
+/** Bytes the broker holds for the topic (DescribeLogDirs: record batches as stored, compressed or not). */
+export async function topicBytes(bootstrap: string, topic: string, partitions = [0]): Promise<number> {
+  const admin = new PlatformaticAdmin({ clientId: "bench-log-dirs", bootstrapBrokers: [bootstrap] });
+  try {
+    const brokers = await admin.describeLogDirs({ topics: [{ name: topic, partitions }] });
+    let bytes = 0n;
+    for (const b of brokers) for (const dir of b.results) for (const t of dir.topics) if (t.name === topic) for (const p of t.partitions) bytes += p.partitionSize;
+    return Number(bytes);
+  } finally {
+    await admin.close();
+  }
+}
 
 export class KafkaAdmin {
   private constructor(private readonly admin: Admin) {}

@@ -84,8 +84,3 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
       .map((e) => ({ ...e, selfMs: Math.round(e.selfMs), pct: pct(e.selfMs) })),
   };
 }
-
-// `npx tsx scripts/bench/lib/profile.ts FILE.cpuprofile [top]`
-if (process.argv[1]?.endsWith("profile.ts") && process.argv[2]) {
-  process.stdout.write(`${JSON.stringify(summarizeProfile(process.argv[2], Number(process.argv[3] ?? 25)), null, 2)}\n`);
-}

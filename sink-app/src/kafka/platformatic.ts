@@ -57,13 +57,14 @@ const STOP = Symbol("stop");
 const DONE = Symbol("done");
 
 /**
- * Upper bound of one fetch response. Each response is decoded into messages at once and they stay
- * referenced until handled: the client's default (50 MiB) held ~10,000 Debezium records of one
- * partition in memory (and each message's Buffer is a slice that keeps its whole response alive).
- * About one batch's worth keeps the pipeline fed; Kafka still returns a record
- * batch larger than this (KIP-74), so nothing stalls.
+ * Upper bound of one fetch response, in bytes as stored: compressed, since Connect's producer
+ * writes zstd batches (~240 bytes per Debezium change instead of ~4.6 KB; README, Benchmarks).
+ * Each response is decoded into messages at once and they stay referenced until handled (each
+ * message's Buffer is a slice that keeps its whole decompressed batch alive): 2 MiB of zstd
+ * batches held ~9,000 records and took RSS to 200-250 MiB. About one batch's worth keeps the
+ * pipeline fed; Kafka still returns a record batch larger than this (KIP-74), so nothing stalls.
  */
-const FETCH_MAX_BYTES = 2 * 1024 * 1024;
+const FETCH_MAX_BYTES = 256 * 1024;
 
 type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>["consume"]>>;
 

@@ -212,6 +212,8 @@ export const MeterMasterMappingSchema = z
       // names checked here rather than as the record's key schema, so the message names the key
       .superRefine(
         (sources, ctx) => {
+          // runs even when the record did not parse (`when`): a missing `sources` has its own issue
+          if (typeof sources !== "object" || sources === null) return;
           for (const name of Object.keys(sources)) {
             if (!SOURCE_NAME.test(name)) {
               ctx.addIssue({

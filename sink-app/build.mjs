@@ -1,0 +1,74 @@
+// Bundles the sink-app's entry points with esbuild into dist/ (ES modules, code splitting), so the
+// image runs without node_modules and Node loads only what runs: each database driver is a chunk
+// of its own, imported when it is the configured target.
+//
+//   node sink-app/build.mjs [--outdir DIR]        (npm run build -w sink-app)
+//
+// @platformatic/kafka's index also re-exports its schema-registry support (avsc, Confluent
+// registry client), which the sink-app never uses but Node would load and keep in memory; the
+// bundle resolves the package to its clients module instead. Measured in npm run bench (README).
+
+import { build } from "esbuild";
+import { rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const here = import.meta.dirname;
+
+/** The entry points the image runs (stacks/constructs/sink-app.ts names them). */
+export const ENTRY_POINTS = ["main.ts", "healthcheck.ts", "connect/registrar-main.ts", "demo-api/main.ts"];
+
+export const kafkaClientsOnly = {
+  name: "platformatic-kafka-clients-only",
+  setup(b) {
+    const require = createRequire(join(here, "package.json"));
+    // the package's exports map names only its index; its files are plain ES modules
+    const pkgDir = dirname(dirname(require.resolve("@platformatic/kafka")));
+    b.onResolve({ filter: /^@platformatic\/kafka$/ }, () => ({ path: join(pkgDir, "dist/clients/index.js") }));
+    // its option validators, compiled when first used (src/kafka/ajv-lazy.mjs imports the real one)
+    b.onResolve({ filter: /^ajv\/dist\/2020\.js$/ }, (args) =>
+      args.importer.endsWith("ajv-lazy.mjs") ? undefined : { path: join(here, "src/kafka/ajv-lazy.mjs") },
+    );
+    // its WebAssembly, compiled on first use (src/kafka/wasm-lazy.mjs loads the package's inlined build)
+    b.onResolve({ filter: /^@platformatic\/wasm-utils$/ }, (args) =>
+      args.importer.endsWith("wasm-lazy.mjs") ? undefined : { path: join(here, "src/kafka/wasm-lazy.mjs") },
+    );
+  },
+};
+
+/** How every sink-app bundle is built (also used by the bundle's tests). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  // CommonJS dependencies (pg, mssql, pino) call require(); an ES module has none of its own
+  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  plugins: [kafkaClientsOnly],
+  logLevel: "warning",
+};
+
+export async function buildSinkApp(outdir = join(here, "dist")) {
+  await rm(outdir, { recursive: true, force: true });
+  return build({
+    ...BUNDLE_OPTIONS,
+    absWorkingDir: here,
+    entryPoints: ENTRY_POINTS.map((e) => join("src", e)),
+    outbase: "src",
+    outdir,
+    splitting: true,
+    sourcemap: true,
+    legalComments: "none",
+    chunkNames: "chunks/[name]-[hash]",
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  const { values } = parseArgs({ options: { outdir: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true });
+  if (values.help) {
+    process.stdout.write("usage: node sink-app/build.mjs [--outdir DIR]   bundles sink-app/src into DIR (default sink-app/dist)\n");
+    process.exit(0);
+  }
+  await buildSinkApp(values.outdir ? resolve(values.outdir) : undefined);
+}

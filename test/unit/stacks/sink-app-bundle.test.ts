@@ -1,0 +1,87 @@
+// The sink-app image runs bundles (sink-app/build.mjs), not node_modules: each entry point the
+// stack starts exists and runs with no node_modules at all, code the sink-app never runs is not
+// in the entry chunk, and the Kafka client's option checks still work where they are deferred.
+
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const run = promisify(execFile);
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mm-bundle-test-"));
+  // as the image has it: sink-app/dist and sink-app/package.json, nothing else
+  await run(process.execPath, [join(REPO, "sink-app/build.mjs"), "--outdir", join(dir, "sink-app/dist")], { cwd: REPO });
+  await cp(join(REPO, "sink-app/package.json"), join(dir, "sink-app/package.json"));
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs an entry point of the copy outside the repository; resolves to its exit code and output. */
+async function node(entry: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "SINK_APP_CONFIG" && k !== "NODE_OPTIONS"));
+  try {
+    const r = await run(process.execPath, [join(dir, entry)], { cwd: dir, env: { ...clean, ...env }, timeout: 30_000 });
+    return { code: 0, out: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+  }
+}
+
+describe("the sink-app bundle", () => {
+  it("has every entry point the stack starts", async () => {
+    const stack = await readFile(join(REPO, "stacks/constructs/sink-app.ts"), "utf8");
+    const entries = [...stack.matchAll(/"(sink-app\/dist\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(entries).toEqual(expect.arrayContaining(["sink-app/dist/main.js", "sink-app/dist/healthcheck.js", "sink-app/dist/connect/registrar-main.js", "sink-app/dist/demo-api/main.js"]));
+    for (const entry of entries) await expect(readFile(join(dir, entry))).resolves.toBeDefined();
+  });
+
+  it("loads its whole module graph with no node_modules: main.js gets as far as reading its config", async () => {
+    const { code, out } = await node("sink-app/dist/main.js");
+    expect(out).toContain("SINK_APP_CONFIG is not set");
+    expect(code).toBe(2);
+  });
+
+  it("runs the demo API receiver with no node_modules", async () => {
+    const { code, out } = await node("sink-app/dist/demo-api/main.js", { PORT: "not-a-port" });
+    // it got as far as checking its settings: every module it imports was found in the bundle
+    expect(out).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
+    expect(code).not.toBe(0);
+  });
+
+  it("leaves the Kafka client's schema-registry support and the SQL Server driver out of the entry chunk", async () => {
+    const main = await readFile(join(dir, "sink-app/dist/main.js"), "utf8");
+    expect(main).not.toContain("ConfluentSchemaRegistry");
+    expect(main).not.toMatch(/node_modules\/avsc\//);
+    expect(main).not.toMatch(/node_modules\/tedious\//);
+    const chunks = await readdir(join(dir, "sink-app/dist/chunks"));
+    // the SQL Server store is a chunk of its own, imported only when SQL Server is the target
+    expect(chunks.some((c) => c.startsWith("mssql-store-") && c.endsWith(".js"))).toBe(true);
+  });
+
+  it("still rejects invalid Kafka client options: the deferred validators compile on first use", async () => {
+    const { BUNDLE_OPTIONS } = (await import(join(REPO, "sink-app/build.mjs"))) as { BUNDLE_OPTIONS: Parameters<typeof build>[0] };
+    const entry = join(dir, "probe.ts");
+    await writeFile(
+      entry,
+      `import { Consumer } from "@platformatic/kafka";
+try { new Consumer({ clientId: "probe", groupId: "g", bootstrapBrokers: ["127.0.0.1:1"], sessionTimeout: "soon" as unknown as number }); console.log("accepted"); }
+catch (err) { console.log("rejected: " + (err as Error).message); }
+const ok = new Consumer({ clientId: "probe", groupId: "g", bootstrapBrokers: ["127.0.0.1:1"] });
+console.log("valid options accepted"); await ok.close();`,
+    );
+    await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile: join(dir, "sink-app/probe.js"), logLevel: "error", absWorkingDir: join(REPO, "sink-app") });
+    const { out } = await node("sink-app/probe.js");
+    expect(out).toMatch(/rejected: .*sessionTimeout/);
+    expect(out).toContain("valid options accepted");
+  });
+});
