@@ -7,7 +7,7 @@
 // key columns) are copied into the `attributes` JSON column.
 //
 // Check a mapping before deploying:
-//   npm run sink -- map --source mysql < test/fixtures/debezium/mysql/update.json
+//   npm run map-event -- --source mysql < test/fixtures/debezium/mysql/update.json
 
 import { defineMeterMasterMapping } from "../sink-app/src/mapping/schema.js";
 

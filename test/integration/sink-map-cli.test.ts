@@ -1,4 +1,4 @@
-// `npm run sink -- map`: a user checks a mapping on a real event before deploying.
+// `npm run map-event`: a user checks a mapping on a real event before deploying.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,7 +17,7 @@ function mapCli(args: string[], stdin: string): Promise<{ code: number; stdout: 
 
 const fixture = (path: string) => readFileSync(join(REPO, "test/fixtures/debezium", path), "utf8");
 
-describe("npm run sink -- map", () => {
+describe("npm run map-event", () => {
   it("prints the Meter Master row a PostgreSQL update becomes, with the shipped mapping", async () => {
     const r = await mapCli(["--source", "postgres"], fixture("postgres/update.json"));
     expect(r.stderr).toBe("");

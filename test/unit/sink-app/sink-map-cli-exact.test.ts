@@ -1,4 +1,4 @@
-// `npm run sink -- map` reads stdin as the service reads records: integers beyond 2^53 stay exact.
+// `npm run map-event` reads stdin as the service reads records: integers beyond 2^53 stay exact.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
