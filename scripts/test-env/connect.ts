@@ -18,6 +18,9 @@ export interface StartedConnect {
   process: ManagedProcess;
 }
 
+/** Connect's producer compression, as the stack's Connect container sets it (CONNECT_PRODUCER_COMPRESSION_TYPE). */
+export const PRODUCER_COMPRESSION = "zstd";
+
 export const CONFIG_PROVIDER_CLASSES = {
   env: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
   file: "org.apache.kafka.common.config.provider.FileConfigProvider",
@@ -63,8 +66,7 @@ export async function startConnect(
       "value.converter": "org.apache.kafka.connect.json.JsonConverter",
       "key.converter.schemas.enable": true,
       "value.converter.schemas.enable": true,
-      // as the stack's Connect container (CONNECT_PRODUCER_COMPRESSION_TYPE): zstd record batches
-      "producer.compression.type": "zstd",
+      "producer.compression.type": PRODUCER_COMPRESSION,
       "config.storage.topic": "_connect-configs",
       "offset.storage.topic": "_connect-offsets",
       "status.storage.topic": "_connect-status",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Testing } from "cdktf";
 import { REQUIRED_PLUGINS } from "../../stacks/constructs/kafka-connect.js";
+import { PRODUCER_COMPRESSION } from "../../scripts/test-env/connect.js";
 import { address, container, containerNames, containers, synth, uploaded, POSTGRES_CONNECTOR } from "./synth-helpers.js";
 
 const LONG_RUNNING = ["mssql", "oracle", "mysql", "postgres", "kafka", "connect", "sink-app", "demo-api"];
@@ -122,6 +123,10 @@ describe("the default deployment", () => {
     expect(env).toContain("CONNECT_CONNECTOR_CLIENT_CONFIG_OVERRIDE_POLICY=All");
     expect(env).toContain("POSTGRES_DEBEZIUM_PASSWORD=${var.postgres_debezium_password}");
     expect(env).toContain("MYSQL_DEBEZIUM_PASSWORD=${var.mysql_debezium_password}");
+  });
+
+  it("has Connect's producers write zstd record batches, as the test environment's worker does", () => {
+    expect(container(json, "connect").env as string[]).toContain(`CONNECT_PRODUCER_COMPRESSION_TYPE=${PRODUCER_COMPRESSION}`);
   });
 
   it("starts in dependency order: databases and Kafka, then Connect, then the registrar, then the sink-app", () => {
