@@ -18,6 +18,9 @@ export default defineSourceConnector({
   },
   tables: ["meterdb.meter_registry"],
   decimalHandlingMode: "string",
+  // Signal table (created by stacks/init-sql/mysql): `npm run connectors -- resync mysql` sends
+  // an execute-snapshot signal there, and incremental snapshots keep their watermarks in it.
+  signalDataCollection: "meterdb.debezium_signal",
   // Debezium creates this topic with infinite retention; never shorten it.
   schemaHistory: { topic: "schema-history.mysql", bootstrapServers: "kafka:9092" },
 });

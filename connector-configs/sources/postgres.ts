@@ -23,6 +23,9 @@ export default defineSourceConnector({
   publicationName: "dbz_publication",
   // Exact decimal text: Meter Master and the API endpoints read readings without base64 decoding.
   decimalHandlingMode: "string",
+  // Signal table (created by stacks/init-sql/postgres): `npm run connectors -- resync postgres` sends
+  // an execute-snapshot signal there, and incremental snapshots keep their watermarks in it.
+  signalDataCollection: "public.debezium_signal",
   // Without heartbeats the slot never advances on a quiet database and WAL piles up.
   heartbeatIntervalMs: 10_000,
   // Emit TRUNCATE (Debezium skips it by default): Meter Master marks the source's rows deleted.

@@ -16,6 +16,8 @@ import {
 import { CONNECT_STATE, reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
 import { tryDeclaredConnectors } from "../operate/declared.js";
 import { registerOperateCommands } from "../operate/commands.js";
+import { registerVerifyCommand } from "../operate/verify.js";
+import { registerResyncCommand } from "../operate/resync.js";
 import { OperatorError } from "../operate/plan.js";
 import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
@@ -235,6 +237,9 @@ export function buildProgram(io: CliIo): Command {
 
   // offsets, groups, dlq (scripts/operate/).
   registerOperateCommands(program, io, (o) => clientFor(o, io));
+  // verify, resync (scripts/operate/verify.ts, resync.ts).
+  registerVerifyCommand(program, io);
+  registerResyncCommand(program, io, (o) => clientFor(o, io));
 
   return program;
 }

@@ -21,3 +21,12 @@ VALUES
     ('NYC', 'M-1002',   'GAS',      1, 'ACC-552101', '1 Wall St, New York, NY 10005',   '2020-02-29', 1200.00,  '2026-11-01 05:00:00.250', 'Meter behind locked gate — call ahead'),
     ('BOS', 'M-0077',   'WATER',    0, NULL,         NULL,                              '2012-10-01', 3.50,     '2023-12-31 23:59:59.999', NULL),
     ('SEA', 'M-9000-X', 'ELECTRIC', 9, 'ACC-000009', '400 Broad St, Seattle, WA 98109', '2016-05-05', 99999.99, '2025-06-30 12:00:00.000', 'Removed: replaced by M-9001');
+
+-- Debezium's signal table (signalDataCollection in connector-configs/sources/mysql.ts):
+-- `npm run connectors -- resync` inserts execute-snapshot signals here, and the connector writes
+-- its incremental snapshot watermarks here (02-debezium-user.sh grants the debezium login INSERT).
+CREATE TABLE IF NOT EXISTS debezium_signal (
+    id   VARCHAR(42)   NOT NULL PRIMARY KEY,
+    type VARCHAR(32)   NOT NULL,
+    data VARCHAR(2048) NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;

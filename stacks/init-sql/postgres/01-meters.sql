@@ -29,11 +29,20 @@ SELECT * FROM (VALUES
 ) AS seed(serial_no, kind, state, customer_id, address, installed_on, last_value, last_value_at, tags, external_ref, smart)
 WHERE NOT EXISTS (SELECT 1 FROM public.meters);
 
+-- Debezium's signal table (signalDataCollection in connector-configs/sources/postgres.ts):
+-- `npm run connectors -- resync` inserts execute-snapshot signals here, and the connector writes
+-- its incremental snapshot watermarks here, so it is in the publication too.
+CREATE TABLE IF NOT EXISTS public.debezium_signal (
+    id   varchar(42) PRIMARY KEY,
+    type varchar(32) NOT NULL,
+    data varchar(2048)
+);
+
 -- Created by the owner so the Debezium user needs no superuser rights
 -- (Debezium's default publication name; it reuses an existing publication).
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'dbz_publication') THEN
-        CREATE PUBLICATION dbz_publication FOR TABLE public.meters;
+        CREATE PUBLICATION dbz_publication FOR TABLE public.meters, public.debezium_signal;
     END IF;
 END $$;

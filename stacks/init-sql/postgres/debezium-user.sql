@@ -6,3 +6,6 @@ SELECT format('GRANT CONNECT ON DATABASE %I TO debezium', current_database()) \g
 GRANT USAGE ON SCHEMA public TO debezium;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO debezium;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO debezium;
+-- Incremental snapshots: Debezium writes its window watermarks to the signal table, and resync
+-- (which logs in as this user) inserts the execute-snapshot signal.
+GRANT INSERT, DELETE ON public.debezium_signal TO debezium;
