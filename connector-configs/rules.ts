@@ -5,7 +5,6 @@ import type { SourceConnectorConfig } from "./schemas/debezium.js";
 import { BUILT_IN_SOURCES, type BuiltInSource, type Deployment } from "./schemas/deployment.js";
 import { displayValue, type ConfigIssue } from "./schemas/errors.js";
 import { SECRET_ENV_EXPECTED, SECRET_ENV_NAME } from "./schemas/secret.js";
-import { defaultMysqlServerId, schemaHistoryTopicOf, topicPrefixOf } from "./render.js";
 
 /** Host name of each embedded database container on the stack's network (the construct's `host`). */
 export const EMBEDDED_HOST: Readonly<Record<BuiltInSource, string>> = { mssql: "mssql", oracle: "oracle", mysql: "mysql", postgres: "postgres" };
@@ -27,15 +26,16 @@ export function connectorClashIssues(loaded: LoadedConnectorConfigs): ConfigIssu
   for (const l of all) clash(`name:${l.config.name}`, l, "name", l.config.name, "a connector name");
   for (const l of loaded.sources.filter((s) => s.config.enabled)) {
     const c = l.config;
-    clash(`prefix:${topicPrefixOf(c)}`, l, c.topicPrefix ? "topicPrefix" : "name", topicPrefixOf(c), "a topic prefix (the default prefix is the source name)");
+    // The schema resolved the default prefix (the name); point at `name` when that is what it is.
+    clash(`prefix:${c.topicPrefix}`, l, c.topicPrefix === c.name ? "name" : "topicPrefix", c.topicPrefix, "a topic prefix (the default prefix is the source name)");
     if (c.kind === "postgres") {
       const where = `${c.connection.host}:${c.connection.port}/${c.connection.database}`;
       clash(`slot:${where}:${c.slotName}`, l, "slotName", c.slotName, `a replication slot name on ${where} (two connectors cannot share a slot)`);
     } else {
-      clash(`history:${schemaHistoryTopicOf(c)}`, l, "schemaHistory.topic", schemaHistoryTopicOf(c), "a schema history topic");
+      clash(`history:${c.schemaHistory.topic}`, l, "schemaHistory.topic", c.schemaHistory.topic, "a schema history topic");
     }
     if (c.kind === "mysql") {
-      const id = c.connection.serverId ?? defaultMysqlServerId(c.name);
+      const id = c.connection.serverId;
       const where = `${c.connection.host}:${c.connection.port}`;
       clash(`serverid:${where}:${id}`, l, "connection.serverId", id, `a database.server.id on ${where} (each binlog reader needs its own)`);
     }

@@ -81,16 +81,148 @@ export const enabledSchema = z
   .default(true)
   .describe("Deploy this connector. false keeps the file but removes the connector from Kafka Connect on the next deploy.");
 
+// ---------------------------------------------------------------- typed key declarations
+//
+// Each connector kind declares, once, which Kafka Connect key each typed field renders
+// (`declareKeys`). The declaration is typed against the schema's parsed type: a misspelled
+// field is a compile error, and so is a field that neither renders a key nor says in
+// `unrendered` why not. The renderer writes the keys in declaration order, and the passthrough
+// check refuses every key the declaration renders or reserves.
+
+type Scalar = string | number | boolean | undefined;
+
+/** Values rendered whole, never walked into: scalars, lists, string maps and secret references. */
+type Leaf = string | number | boolean | bigint | null | undefined | readonly unknown[] | SecretRefShape;
+type SecretRefShape = { env: string } | { file: string; key: string };
+type IsLeaf<V> = [NonNullable<V>] extends [Leaf] ? true : string extends keyof NonNullable<V> ? true : false;
+
+/** Every dotted path from `T` to a value the renderer writes whole (e.g. "connection.port"). */
+export type FieldPath<T> = {
+  [K in keyof T & string]-?: IsLeaf<T[K]> extends true ? K : `${K}.${FieldPath<NonNullable<T[K]>>}`;
+}[keyof T & string];
+
+/** Like FieldPath, and also the objects on the way (e.g. "autoRestart" as well as "autoRestart.enabled"). */
+export type AnyPath<T> = {
+  [K in keyof T & string]-?: IsLeaf<T[K]> extends true ? K : K | `${K}.${AnyPath<NonNullable<T[K]>>}`;
+}[keyof T & string];
+
+/** The type at a dotted path; undefined when an object on the way may be absent. */
+export type ValueAt<T, P extends string> = P extends `${infer K}.${infer R}`
+  ? K extends keyof NonNullable<T>
+    ? ValueAt<NonNullable<T>[K], R> | Extract<T, undefined>
+    : never
+  : P extends keyof NonNullable<T>
+    ? NonNullable<T>[P] | Extract<T, undefined>
+    : never;
+
+/** What rendering knows beyond the config: who owns the connector, whether its database is the user's own. */
+export interface KeyRenderContext {
+  owner: string;
+  external: boolean;
+}
+
+/** One key from one field: the value itself (String()), or what `render` makes of it; undefined writes nothing. */
+type OneKey<C> = {
+  [P in FieldPath<C>]: { field: P; fields?: never; render?: (value: ValueAt<C, P>, cfg: C, ctx: KeyRenderContext) => Scalar };
+}[FieldPath<C>];
+
+/** Several keys from some fields (lists of SMTs, converters, the passthrough), written together. */
+interface KeyGroup<C> {
+  field?: never;
+  fields: readonly FieldPath<C>[];
+  render: (cfg: C, ctx: KeyRenderContext) => Readonly<Record<string, string>>;
+  /** Keys under this prefix belong to the group (e.g. `transforms.`). */
+  prefix?: string;
+  /** The entry's name is a label, not a key (the passthrough's free keys). */
+  free?: true;
+}
+
+/** How a key is rendered: a field path (its value as a string), one field with a render function, or a group. */
+export type KeySpec<C> = FieldPath<C> | OneKey<C> | KeyGroup<C>;
+
+export interface KeyDeclaration<C> {
+  /** Kafka Connect key -> how it is rendered, in the order the rendered config lists them. */
+  readonly keys: Readonly<Record<string, KeySpec<C>>>;
+  /** Typed fields (or whole objects of them) that render no key, each with the reason. */
+  readonly unrendered: Readonly<Partial<Record<AnyPath<C>, string>>>;
+  /** Other keys (spellings, prefixes) a passthrough may not use, with the field they belong to. */
+  readonly reserved?: { readonly keys?: Readonly<Record<string, string>>; readonly prefixes?: Readonly<Record<string, string>> };
+}
+
+type SpecFields<S> = S extends string ? S : S extends { field: infer F } ? F : S extends { fields: readonly (infer F)[] } ? F : never;
+type Unrendered<D> = D extends { unrendered: infer U } ? keyof U & string : never;
+type Declared<D> = D extends { keys: infer K } ? { [k in keyof K]: SpecFields<K[k]> }[keyof K] : never;
+/** The typed fields of `C` a declaration forgot. */
+export type UndeclaredFields<C, D> = Exclude<FieldPath<C>, Declared<D> | Unrendered<D> | `${Unrendered<D>}.${string}`>;
+
 /**
- * Which Kafka Connect keys a typed field renders. Used by the renderer and by the
- * passthrough check, so a passthrough key can never shadow a typed field even
- * when that field is unset.
+ * Declares the Kafka Connect keys of a connector kind whose parsed config is `C`; fails to
+ * compile on a field `C` does not have and on a field of `C` the declaration leaves out.
+ */
+export function declareKeys<C>() {
+  return <const D extends KeyDeclaration<C>>(
+    declaration: D &
+      ([UndeclaredFields<C, D>] extends [never]
+        ? unknown
+        : { "every typed field needs a key, or a reason in `unrendered`": UndeclaredFields<C, D> }),
+  ): KeyDeclaration<C> => declaration;
+}
+
+function valueAt(cfg: unknown, path: string): unknown {
+  let v: unknown = cfg;
+  for (const part of path.split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+const isGroup = <C>(spec: KeySpec<C>): spec is KeyGroup<C> => typeof spec === "object" && spec.fields !== undefined;
+/** The field a one-key spec reads. */
+const fieldOf = <C>(spec: FieldPath<C> | OneKey<C>): string => (typeof spec === "string" ? spec : (spec as { field: string }).field);
+
+/** The flat Kafka Connect config a declaration renders from a parsed config, in declaration order. */
+export function renderKeys<C>(declaration: KeyDeclaration<C>, cfg: C, ctx: KeyRenderContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(declaration.keys) as [string, KeySpec<C>][]) {
+    if (isGroup(spec)) {
+      Object.assign(out, spec.render(cfg, ctx));
+      continue;
+    }
+    const raw = valueAt(cfg, fieldOf(spec));
+    const render = typeof spec === "string" ? undefined : (spec.render as ((v: unknown, c: C, x: KeyRenderContext) => Scalar) | undefined);
+    const value = render ? render(raw, cfg, ctx) : (raw as Scalar);
+    if (value !== undefined) out[key] = String(value);
+  }
+  return out;
+}
+
+/**
+ * Which Kafka Connect keys a typed field renders. Used by the passthrough check, so a
+ * passthrough key can never shadow a typed field even when that field is unset.
  */
 export interface KeyTable {
   /** Kafka Connect key -> typed field path (dotted) that renders it. */
   readonly keys: Readonly<Record<string, string>>;
   /** Key prefixes owned by typed fields (e.g. `transforms.` by `transforms`). */
   readonly prefixes: Readonly<Record<string, string>>;
+}
+
+/** The passthrough check's view of a declaration: every key it renders or reserves. */
+export function keyTableOf<C>(declaration: KeyDeclaration<C>): KeyTable {
+  const keys: Record<string, string> = {};
+  const prefixes: Record<string, string> = { ...COMMON_PREFIXES };
+  for (const [key, spec] of Object.entries(declaration.keys) as [string, KeySpec<C>][]) {
+    if (!isGroup(spec)) keys[key] = fieldOf(spec);
+    else {
+      const owner = spec.fields.join(", ");
+      if (!spec.free) keys[key] = owner;
+      if (spec.prefix) prefixes[spec.prefix] = owner;
+    }
+  }
+  Object.assign(keys, declaration.reserved?.keys);
+  Object.assign(prefixes, declaration.reserved?.prefixes);
+  return { keys, prefixes };
 }
 
 /** The typed field a raw key belongs to, or undefined if the key is free for passthrough. */
@@ -177,32 +309,31 @@ export function refineCommon(
   }
 }
 
-/** Renders SMTs and predicates into Kafka Connect keys. */
-export function renderTransforms(
-  out: Record<string, string>,
-  transforms: readonly { name: string; type: string; predicate?: string | undefined; negate?: boolean | undefined; config: Record<string, string> }[],
-  predicates: readonly { name: string; type: string; config: Record<string, string> }[],
-): void {
-  if (transforms.length > 0) {
-    out["transforms"] = transforms.map((t) => t.name).join(",");
-    for (const t of transforms) {
-      out[`transforms.${t.name}.type`] = t.type;
-      if (t.predicate !== undefined) out[`transforms.${t.name}.predicate`] = t.predicate;
-      if (t.negate !== undefined) out[`transforms.${t.name}.negate`] = String(t.negate);
-      for (const [k, v] of Object.entries(t.config)) out[`transforms.${t.name}.${k}`] = v;
-    }
+type TransformOut = { name: string; type: string; predicate?: string | undefined; negate?: boolean | undefined; config: Record<string, string> };
+type PredicateOut = { name: string; type: string; config: Record<string, string> };
+
+/** The `transforms` list and each SMT's `transforms.<name>.*` keys. */
+export function transformKeys(transforms: readonly TransformOut[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (transforms.length === 0) return out;
+  out["transforms"] = transforms.map((t) => t.name).join(",");
+  for (const t of transforms) {
+    out[`transforms.${t.name}.type`] = t.type;
+    if (t.predicate !== undefined) out[`transforms.${t.name}.predicate`] = t.predicate;
+    if (t.negate !== undefined) out[`transforms.${t.name}.negate`] = String(t.negate);
+    for (const [k, v] of Object.entries(t.config)) out[`transforms.${t.name}.${k}`] = v;
   }
-  if (predicates.length > 0) {
-    out["predicates"] = predicates.map((p) => p.name).join(",");
-    for (const p of predicates) {
-      out[`predicates.${p.name}.type`] = p.type;
-      for (const [k, v] of Object.entries(p.config)) out[`predicates.${p.name}.${k}`] = v;
-    }
-  }
+  return out;
 }
 
-export function renderErrors(out: Record<string, string>, errors: z.output<typeof errorsSchema>): void {
-  out["errors.tolerance"] = errors.tolerance;
-  out["errors.log.enable"] = String(errors.logEnable);
-  out["errors.log.include.messages"] = String(errors.logIncludeMessages);
+/** The `predicates` list and each predicate's `predicates.<name>.*` keys. */
+export function predicateKeys(predicates: readonly PredicateOut[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (predicates.length === 0) return out;
+  out["predicates"] = predicates.map((p) => p.name).join(",");
+  for (const p of predicates) {
+    out[`predicates.${p.name}.type`] = p.type;
+    for (const [k, v] of Object.entries(p.config)) out[`predicates.${p.name}.${k}`] = v;
+  }
+  return out;
 }

@@ -5,20 +5,27 @@
 // `passthrough`, which may not shadow a typed field.
 import { z } from "zod";
 import {
-  COMMON_PREFIXES,
   converterSchema,
   autoRestartSchema,
   connectorStateSchema,
+  declareKeys,
   enabledSchema,
   errorsSchema,
+  keyTableOf,
   passthroughSchema,
+  predicateKeys,
   predicateSchema,
   refineCommon,
   sourceNameSchema,
+  transformKeys,
   transformSchema,
+  type KeyDeclaration,
+  type KeyRenderContext,
+  type KeySpec,
   type KeyTable,
 } from "./common.js";
-import { secretRefSchema } from "./secret.js";
+import { renderSecretRef, secretRefSchema } from "./secret.js";
+import { OWNER_KEY, PG_DROP_SLOT_KEY } from "../../sink-app/src/connect/desired.js";
 
 // ---------------------------------------------------------------- shared parts
 
@@ -169,64 +176,116 @@ function commonSourceShape() {
   };
 }
 
-/** Kafka Connect keys of the fields in commonSourceShape (field path -> key). */
-const COMMON_KEYS = {
+// Defaults that depend on other fields are resolved by the schemas too (a transform after the
+// object parses), so a parsed config carries the final value of every rendered field.
+
+/** Default topic.prefix: the source name. */
+function withTopicPrefix<C extends { name: string; topicPrefix?: string | undefined }>(c: C): C & { topicPrefix: string } {
+  return { ...c, topicPrefix: c.topicPrefix ?? c.name };
+}
+
+/** Default schema history topic: `schema-history.<source name>`. */
+function withHistoryTopic<C extends { name: string; schemaHistory: { topic?: string | undefined } }>(
+  c: C,
+): C & { schemaHistory: C["schemaHistory"] & { topic: string } } {
+  return { ...c, schemaHistory: { ...c.schemaHistory, topic: c.schemaHistory.topic ?? `schema-history.${c.name}` } };
+}
+
+/** A stable database.server.id per source name (FNV-1a), in 1000000..1999999, clear of usual small replica ids. */
+export function defaultMysqlServerId(name: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(name, "utf8")) {
+    h ^= ch;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return 1_000_000 + (h % 1_000_000);
+}
+
+// ---------------------------------------------------------------- keys every source renders
+
+type AnySource = PostgresSourceConfig | MysqlSourceConfig | MssqlSourceConfig | OracleSourceConfig;
+
+/** The connector class a source runs as (MySQL's depends on its flavor). */
+export function sourceConnectorClass(c: AnySource): string {
+  switch (c.kind) {
+    case "postgres":
+      return POSTGRES_CONNECTOR_CLASS;
+    case "mysql":
+      return c.flavor === "mariadb" ? MARIADB_CONNECTOR_CLASS : MYSQL_CONNECTOR_CLASS;
+    case "mssql":
+      return SQLSERVER_CONNECTOR_CLASS;
+    case "oracle":
+      return ORACLE_CONNECTOR_CLASS;
+  }
+}
+
+/** Keys of commonSourceShape rendered first, in this order. */
+const COMMON_HEAD = {
+  "connector.class": { field: "kind", render: (_kind, c) => sourceConnectorClass(c) },
   name: "name",
-  kind: "connector.class",
-  tasksMax: "tasks.max",
-  topicPrefix: "topic.prefix",
-  "connection.host": "database.hostname",
-  "connection.port": "database.port",
-  "connection.user": "database.user",
-  "connection.password": "database.password",
-  tables: "table.include.list",
-  snapshotMode: "snapshot.mode",
-  heartbeatIntervalMs: "heartbeat.interval.ms",
-  signalDataCollection: "signal.data.collection",
-  decimalHandlingMode: "decimal.handling.mode",
-  pollIntervalMs: "poll.interval.ms",
-  timePrecisionMode: "time.precision.mode",
-  converters: "converters",
-  transforms: "transforms",
-  predicates: "predicates",
+  "tasks.max": "tasksMax",
+  "topic.prefix": "topicPrefix",
+  "database.hostname": "connection.host",
+  "database.port": "connection.port",
+  "database.user": "connection.user",
+  "database.password": { field: "connection.password", render: (ref) => renderSecretRef(ref) },
+  "table.include.list": { field: "tables", render: (tables) => tables.join(",") },
+  "snapshot.mode": "snapshotMode",
+  "heartbeat.interval.ms": "heartbeatIntervalMs",
+  "signal.data.collection": "signalDataCollection",
+  "decimal.handling.mode": "decimalHandlingMode",
+  "poll.interval.ms": "pollIntervalMs",
+  "time.precision.mode": "timePrecisionMode",
+  "topic.creation.default.replication.factor": "topicCreation.replicationFactor",
+  "topic.creation.default.partitions": "topicCreation.partitions",
+} as const satisfies Record<string, KeySpec<AnySource>>;
+
+/** Keys of commonSourceShape rendered after the kind's own, in this order. */
+const COMMON_TAIL = {
+  converters: {
+    fields: ["converters"],
+    render: (c: AnySource) => {
+      const out: Record<string, string> = {};
+      if (c.converters.length === 0) return out;
+      out["converters"] = c.converters.map((conv) => conv.name).join(",");
+      for (const conv of c.converters) {
+        out[`${conv.name}.type`] = conv.type;
+        for (const [k, v] of Object.entries(conv.config)) out[`${conv.name}.${k}`] = v;
+      }
+      return out;
+    },
+  },
+  transforms: { fields: ["transforms"], prefix: "transforms.", render: (c: AnySource) => transformKeys(c.transforms) },
+  predicates: { fields: ["predicates"], prefix: "predicates.", render: (c: AnySource) => predicateKeys(c.predicates) },
   "errors.tolerance": "errors.tolerance",
-  "errors.logEnable": "errors.log.enable",
-  "errors.logIncludeMessages": "errors.log.include.messages",
-  "topicCreation.replicationFactor": "topic.creation.default.replication.factor",
-  "topicCreation.partitions": "topic.creation.default.partitions",
-} as const;
+  "errors.log.enable": "errors.logEnable",
+  "errors.log.include.messages": "errors.logIncludeMessages",
+  "(passthrough)": { fields: ["passthrough"], free: true, render: (c: AnySource) => c.passthrough },
+  [OWNER_KEY]: { fields: [], render: (_c: AnySource, ctx: KeyRenderContext) => ({ [OWNER_KEY]: ctx.owner }) },
+} as const satisfies Record<string, KeySpec<AnySource>>;
 
 const HISTORY_KEYS = {
-  "schemaHistory.topic": "schema.history.internal.kafka.topic",
-  "schemaHistory.bootstrapServers": "schema.history.internal.kafka.bootstrap.servers",
-  "schemaHistory.storeOnlyCapturedTablesDdl": "schema.history.internal.store.only.captured.tables.ddl",
+  "schema.history.internal.kafka.topic": "schemaHistory.topic",
+  "schema.history.internal.kafka.bootstrap.servers": "schemaHistory.bootstrapServers",
+  "schema.history.internal.store.only.captured.tables.ddl": "schemaHistory.storeOnlyCapturedTablesDdl",
+} as const satisfies Record<string, KeySpec<MysqlSourceConfig | MssqlSourceConfig | OracleSourceConfig>>;
+
+const COMMON_UNRENDERED = {
+  enabled: "decides whether the connector is deployed at all",
+  state: "the registrar holds the connector in this state",
+  autoRestart: "read by the sink-app's connector supervisor",
+  description: "free text for readers",
 } as const;
 
-function keyTable(fieldToKey: Readonly<Record<string, string>>, extraPrefixes: Record<string, string> = {}): KeyTable {
-  const keys: Record<string, string> = {};
-  for (const [field, key] of Object.entries(fieldToKey)) keys[key] = field;
+const SOURCE_RESERVED = {
   // Alternate spellings a passthrough might use to sneak past a typed field.
-  keys["table.whitelist"] = "tables";
-  keys["table.exclude.list"] = "tables";
-  keys["topics"] = "(not valid on a source connector)";
-  return { keys, prefixes: { ...COMMON_PREFIXES, "schema.history.internal.kafka.": "schemaHistory", ...extraPrefixes } };
-}
+  keys: { "table.whitelist": "tables", "table.exclude.list": "tables", topics: "(not valid on a source connector)" },
+  prefixes: { "schema.history.internal.kafka.": "schemaHistory" },
+} as const;
 
 // ---------------------------------------------------------------- PostgreSQL
 
 export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
-
-export const POSTGRES_KEYS = {
-  ...COMMON_KEYS,
-  "connection.database": "database.dbname",
-  "connection.sslMode": "database.sslmode",
-  pluginName: "plugin.name",
-  slotName: "slot.name",
-  publicationName: "publication.name",
-  publicationAutocreateMode: "publication.autocreate.mode",
-  heartbeatActionQuery: "heartbeat.action.query",
-  skippedOperations: "skipped.operations",
-} as const;
 
 export const postgresSourceSchema = z
   .object({
@@ -298,22 +357,36 @@ export const postgresSourceSchema = z
       ),
   })
   .strict()
-  .describe("A Debezium PostgreSQL source connector.");
+  .describe("A Debezium PostgreSQL source connector.")
+  .transform(withTopicPrefix);
 
-export const POSTGRES_KEY_TABLE = keyTable(POSTGRES_KEYS);
+export type PostgresSourceConfig = z.output<typeof postgresSourceSchema>;
+
+export const POSTGRES_KEYS = declareKeys<PostgresSourceConfig>()({
+  keys: {
+    ...COMMON_HEAD,
+    "database.dbname": "connection.database",
+    "database.sslmode": "connection.sslMode",
+    "plugin.name": "pluginName",
+    "slot.name": "slotName",
+    "publication.name": "publicationName",
+    "publication.autocreate.mode": "publicationAutocreateMode",
+    "heartbeat.action.query": "heartbeatActionQuery",
+    "skipped.operations": { field: "skippedOperations", render: (ops) => ops && (ops.length ? ops.join(",") : "none") },
+    ...COMMON_TAIL,
+    // Only external databases outlive the connector; embedded ones go with the stack.
+    [PG_DROP_SLOT_KEY]: { field: "dropSlotOnRemove", render: (drop, _c, ctx) => (ctx.external && drop ? "true" : undefined) },
+  },
+  unrendered: COMMON_UNRENDERED,
+  reserved: SOURCE_RESERVED,
+});
+
+export const POSTGRES_KEY_TABLE: KeyTable = keyTableOf(POSTGRES_KEYS);
 
 // ---------------------------------------------------------------- MySQL / MariaDB
 
 export const MYSQL_CONNECTOR_CLASS = "io.debezium.connector.mysql.MySqlConnector";
 export const MARIADB_CONNECTOR_CLASS = "io.debezium.connector.mariadb.MariaDbConnector";
-
-export const MYSQL_KEYS = {
-  ...COMMON_KEYS,
-  ...HISTORY_KEYS,
-  "connection.serverId": "database.server.id",
-  "tables (databases)": "database.include.list",
-  heartbeatActionQuery: "heartbeat.action.query",
-} as const;
 
 export const mysqlSourceSchema = z
   .object({
@@ -360,21 +433,33 @@ export const mysqlSourceSchema = z
     schemaHistory: schemaHistorySchema,
   })
   .strict()
-  .describe("A Debezium MySQL or MariaDB source connector.");
+  .describe("A Debezium MySQL or MariaDB source connector.")
+  .transform((c) => {
+    const resolved = withHistoryTopic(withTopicPrefix(c));
+    return { ...resolved, connection: { ...c.connection, serverId: c.connection.serverId ?? defaultMysqlServerId(c.name) } };
+  });
 
-export const MYSQL_KEY_TABLE = keyTable(MYSQL_KEYS, { "database.include.list": "tables" });
+export type MysqlSourceConfig = z.output<typeof mysqlSourceSchema>;
+
+export const MYSQL_KEYS = declareKeys<MysqlSourceConfig>()({
+  keys: {
+    ...COMMON_HEAD,
+    "database.server.id": "connection.serverId",
+    // Limiting the databases keeps other databases' DDL out of the schema history.
+    "database.include.list": { field: "tables", render: (tables) => [...new Set(tables.map((t) => t.split(".")[0]))].join(",") },
+    "heartbeat.action.query": "heartbeatActionQuery",
+    ...HISTORY_KEYS,
+    ...COMMON_TAIL,
+  },
+  unrendered: { ...COMMON_UNRENDERED, flavor: "selects connector.class (MySqlConnector or MariaDbConnector)" },
+  reserved: SOURCE_RESERVED,
+});
+
+export const MYSQL_KEY_TABLE: KeyTable = keyTableOf(MYSQL_KEYS);
 
 // ---------------------------------------------------------------- SQL Server
 
 export const SQLSERVER_CONNECTOR_CLASS = "io.debezium.connector.sqlserver.SqlServerConnector";
-
-export const SQLSERVER_KEYS = {
-  ...COMMON_KEYS,
-  ...HISTORY_KEYS,
-  "connection.databases": "database.names",
-  "connection.encrypt": "database.encrypt",
-  "connection.trustServerCertificate": "database.trustServerCertificate",
-} as const;
 
 export const mssqlSourceSchema = z
   .object({
@@ -422,22 +507,29 @@ export const mssqlSourceSchema = z
     schemaHistory: schemaHistorySchema,
   })
   .strict()
-  .describe("A Debezium SQL Server source connector.");
+  .describe("A Debezium SQL Server source connector.")
+  .transform((c) => withHistoryTopic(withTopicPrefix(c)));
 
-export const SQLSERVER_KEY_TABLE = keyTable(SQLSERVER_KEYS);
+export type MssqlSourceConfig = z.output<typeof mssqlSourceSchema>;
+
+export const SQLSERVER_KEYS = declareKeys<MssqlSourceConfig>()({
+  keys: {
+    ...COMMON_HEAD,
+    "database.names": { field: "connection.databases", render: (dbs) => dbs.join(",") },
+    "database.encrypt": "connection.encrypt",
+    "database.trustServerCertificate": "connection.trustServerCertificate",
+    ...HISTORY_KEYS,
+    ...COMMON_TAIL,
+  },
+  unrendered: COMMON_UNRENDERED,
+  reserved: SOURCE_RESERVED,
+});
+
+export const SQLSERVER_KEY_TABLE: KeyTable = keyTableOf(SQLSERVER_KEYS);
 
 // ---------------------------------------------------------------- Oracle
 
 export const ORACLE_CONNECTOR_CLASS = "io.debezium.connector.oracle.OracleConnector";
-
-export const ORACLE_KEYS = {
-  ...COMMON_KEYS,
-  ...HISTORY_KEYS,
-  "connection.database": "database.dbname",
-  "connection.pdb": "database.pdb.name",
-  adapter: "database.connection.adapter",
-  logMiningStrategy: "log.mining.strategy",
-} as const;
 
 export const oracleSourceSchema = z
   .object({
@@ -485,9 +577,26 @@ export const oracleSourceSchema = z
     schemaHistory: schemaHistorySchema,
   })
   .strict()
-  .describe("A Debezium Oracle (LogMiner) source connector.");
+  .describe("A Debezium Oracle (LogMiner) source connector.")
+  .transform((c) => withHistoryTopic(withTopicPrefix(c)));
 
-export const ORACLE_KEY_TABLE = keyTable(ORACLE_KEYS);
+export type OracleSourceConfig = z.output<typeof oracleSourceSchema>;
+
+export const ORACLE_KEYS = declareKeys<OracleSourceConfig>()({
+  keys: {
+    ...COMMON_HEAD,
+    "database.dbname": "connection.database",
+    "database.pdb.name": "connection.pdb",
+    "database.connection.adapter": "adapter",
+    "log.mining.strategy": "logMiningStrategy",
+    ...HISTORY_KEYS,
+    ...COMMON_TAIL,
+  },
+  unrendered: COMMON_UNRENDERED,
+  reserved: SOURCE_RESERVED,
+});
+
+export const ORACLE_KEY_TABLE: KeyTable = keyTableOf(ORACLE_KEYS);
 
 // ---------------------------------------------------------------- the union
 
@@ -575,12 +684,14 @@ export const sourceConnectorSchema = z
 
 export type SourceConnectorInput = z.input<typeof sourceConnectorSchema>;
 export type SourceConnectorConfig = z.output<typeof sourceConnectorSchema>;
-export type PostgresSourceConfig = Extract<SourceConnectorConfig, { kind: "postgres" }>;
-export type MysqlSourceConfig = Extract<SourceConnectorConfig, { kind: "mysql" }>;
-export type MssqlSourceConfig = Extract<SourceConnectorConfig, { kind: "mssql" }>;
-export type OracleSourceConfig = Extract<SourceConnectorConfig, { kind: "oracle" }>;
 export type SourceKind = SourceConnectorConfig["kind"];
 
 export function sourceKeyTable(kind: SourceKind): KeyTable {
   return KEY_TABLES[kind];
+}
+
+/** The declaration that renders a source of this kind. */
+export function sourceKeys<K extends SourceKind>(kind: K): KeyDeclaration<Extract<SourceConnectorConfig, { kind: K }>> {
+  const all = { postgres: POSTGRES_KEYS, mysql: MYSQL_KEYS, mssql: SQLSERVER_KEYS, oracle: ORACLE_KEYS };
+  return all[kind] as unknown as KeyDeclaration<Extract<SourceConnectorConfig, { kind: K }>>;
 }

@@ -4,17 +4,22 @@
 // explanation), and defaults for its known traps.
 import { z } from "zod";
 import {
-  COMMON_PREFIXES,
   autoRestartSchema,
   connectorStateSchema,
+  declareKeys,
   enabledSchema,
+  keyTableOf,
   passthroughSchema,
+  predicateKeys,
   predicateSchema,
   refineCommon,
+  transformKeys,
   transformSchema,
+  type KeyRenderContext,
   type KeyTable,
 } from "./common.js";
-import { secretRefSchema } from "./secret.js";
+import { renderSecretRef, secretRefSchema } from "./secret.js";
+import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 
 export const HTTP_SINK_CONNECTOR_CLASS = "io.aiven.kafka.connect.http.HttpSinkConnector";
 
@@ -181,54 +186,6 @@ const converterChoice = z
     "`string` (org.apache.kafka.connect.storage.StringConverter) passes the Debezium JSON text through unchanged; `json` (JsonConverter, schemas.enable=false) re-serialises it; `bytes` (ByteArrayConverter) sends raw bytes.",
   );
 
-export const HTTP_SINK_KEYS = {
-  name: "name",
-  kind: "connector.class",
-  tasksMax: "tasks.max",
-  topics: "topics",
-  url: "http.url",
-  "authorization.type": "http.authorization.type",
-  "authorization.header": "http.headers.authorization",
-  "authorization.oauth2.accessTokenUrl": "oauth2.access.token.url",
-  "authorization.oauth2.clientId": "oauth2.client.id",
-  "authorization.oauth2.clientSecret": "oauth2.client.secret",
-  "authorization.oauth2.clientAuthorizationMode": "oauth2.client.authorization.mode",
-  "authorization.oauth2.clientScope": "oauth2.client.scope",
-  "authorization.oauth2.responseTokenProperty": "oauth2.response.token.property",
-  contentType: "http.headers.content.type",
-  additionalHeaders: "http.headers.additional",
-  "batching.enabled": "batching.enabled",
-  "batching.maxSize": "batch.max.size",
-  "batching.prefix": "batch.prefix",
-  "batching.suffix": "batch.suffix",
-  "batching.separator": "batch.separator",
-  "delivery.kafkaRetryBackoffMs": "kafka.retry.backoff.ms",
-  "delivery.maxRetries": "max.retries",
-  "delivery.retryBackoffMs": "retry.backoff.ms",
-  timeoutSeconds: "http.timeout",
-  "errors.tolerance": "errors.tolerance",
-  "errors.deadLetterQueue.topic": "errors.deadletterqueue.topic.name",
-  "errors.deadLetterQueue.replicationFactor": "errors.deadletterqueue.topic.replication.factor",
-  "errors.deadLetterQueue.contextHeadersEnable": "errors.deadletterqueue.context.headers.enable",
-  "errors.logEnable": "errors.log.enable",
-  "errors.logIncludeMessages": "errors.log.include.messages",
-  name_group: "consumer.override.group.id",
-  keyConverter: "key.converter",
-  valueConverter: "value.converter",
-  transforms: "transforms",
-  predicates: "predicates",
-} as const;
-
-export const HTTP_SINK_KEY_TABLE: KeyTable = (() => {
-  const keys: Record<string, string> = {};
-  for (const [field, key] of Object.entries(HTTP_SINK_KEYS)) keys[key] = field === "name_group" ? "name (consumer group Group_<name>)" : field;
-  keys["topics.regex"] = "topics";
-  return {
-    keys,
-    prefixes: { ...COMMON_PREFIXES, "key.converter.": "keyConverter", "value.converter.": "valueConverter" },
-  };
-})();
-
 export const httpSinkSchema = z
   .object({
     kind: z.literal("http-sink").describe("Connector type: Aiven HTTP Sink (io.aiven.kafka.connect.http.HttpSinkConnector)."),
@@ -372,3 +329,90 @@ export const httpSinkSchema = z
 
 export type HttpSinkInput = z.input<typeof httpSinkSchema>;
 export type HttpSinkConfig = z.output<typeof httpSinkSchema>;
+
+/** The consumer group of an HTTP sink, as the previous version of this system named it. */
+export function httpSinkGroupId(name: string): string {
+  return `Group_${name}`;
+}
+
+const CONVERTER_CLASS = {
+  string: "org.apache.kafka.connect.storage.StringConverter",
+  json: "org.apache.kafka.connect.json.JsonConverter",
+  bytes: "org.apache.kafka.connect.converters.ByteArrayConverter",
+} as const;
+
+/** A batch.* option is only rendered when batching is on. */
+const whenBatching = <V>(v: V, c: HttpSinkConfig): V | undefined => (c.batching.enabled ? v : undefined);
+
+/** Every Kafka Connect key an HTTP sink renders, in order. */
+export const HTTP_SINK_KEYS = declareKeys<HttpSinkConfig>()({
+  keys: {
+    "connector.class": { field: "kind", render: () => HTTP_SINK_CONNECTOR_CLASS },
+    name: "name",
+    "tasks.max": "tasksMax",
+    topics: { field: "topics", render: (topics) => topics.join(",") },
+    "http.url": "url",
+    "http.authorization.type": "authorization.type",
+    "http.headers.authorization": { field: "authorization.header", render: (ref) => ref && renderSecretRef(ref) },
+    "oauth2.access.token.url": "authorization.oauth2.accessTokenUrl",
+    "oauth2.client.id": "authorization.oauth2.clientId",
+    "oauth2.client.secret": { field: "authorization.oauth2.clientSecret", render: (ref) => ref && renderSecretRef(ref) },
+    "oauth2.client.authorization.mode": "authorization.oauth2.clientAuthorizationMode",
+    "oauth2.client.scope": "authorization.oauth2.clientScope",
+    "oauth2.response.token.property": "authorization.oauth2.responseTokenProperty",
+    "http.headers.content.type": "contentType",
+    "http.headers.additional": {
+      field: "additionalHeaders",
+      render: (headers) => {
+        const entries = Object.entries(headers);
+        return entries.length > 0 ? entries.map(([k, v]) => `${k}:${v}`).join(",") : undefined;
+      },
+    },
+    "batching.enabled": "batching.enabled",
+    "batch.max.size": { field: "batching.maxSize", render: whenBatching },
+    "batch.prefix": { field: "batching.prefix", render: whenBatching },
+    "batch.suffix": { field: "batching.suffix", render: whenBatching },
+    "batch.separator": { field: "batching.separator", render: whenBatching },
+    "max.retries": "delivery.maxRetries",
+    "retry.backoff.ms": "delivery.retryBackoffMs",
+    "kafka.retry.backoff.ms": "delivery.kafkaRetryBackoffMs",
+    "http.timeout": "timeoutSeconds",
+    "consumer.override.group.id": { field: "name", render: httpSinkGroupId },
+    "key.converter": { field: "keyConverter", render: (c) => CONVERTER_CLASS[c] },
+    "key.converter.schemas.enable": { field: "keyConverter", render: (c) => (c === "json" ? "false" : undefined) },
+    "value.converter": { field: "valueConverter", render: (c) => CONVERTER_CLASS[c] },
+    "value.converter.schemas.enable": { field: "valueConverter", render: (c) => (c === "json" ? "false" : undefined) },
+    transforms: {
+      fields: ["transforms", "dropTombstones"],
+      prefix: "transforms.",
+      render: (c: HttpSinkConfig) =>
+        transformKeys(c.dropTombstones ? [{ name: TOMBSTONE_TRANSFORM, type: "org.apache.kafka.connect.transforms.Filter", predicate: TOMBSTONE_PREDICATE, config: {} }, ...c.transforms] : c.transforms),
+    },
+    predicates: {
+      fields: ["predicates", "dropTombstones"],
+      prefix: "predicates.",
+      render: (c: HttpSinkConfig) =>
+        predicateKeys(c.dropTombstones ? [{ name: TOMBSTONE_PREDICATE, type: "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone", config: {} }, ...c.predicates] : c.predicates),
+    },
+    "errors.tolerance": "errors.tolerance",
+    "errors.deadletterqueue.topic.name": "errors.deadLetterQueue.topic",
+    "errors.deadletterqueue.topic.replication.factor": "errors.deadLetterQueue.replicationFactor",
+    "errors.deadletterqueue.context.headers.enable": "errors.deadLetterQueue.contextHeadersEnable",
+    "errors.log.enable": "errors.logEnable",
+    "errors.log.include.messages": "errors.logIncludeMessages",
+    "(passthrough)": { fields: ["passthrough"], free: true, render: (c: HttpSinkConfig) => c.passthrough },
+    [OWNER_KEY]: { fields: [], render: (_c: HttpSinkConfig, ctx: KeyRenderContext) => ({ [OWNER_KEY]: ctx.owner }) },
+  },
+  unrendered: {
+    enabled: "decides whether the connector is deployed at all",
+    state: "the registrar holds the connector in this state",
+    autoRestart: "read by the sink-app's connector supervisor",
+    description: "free text for readers",
+  },
+  reserved: {
+    keys: { "topics.regex": "topics" },
+    prefixes: { "key.converter.": "keyConverter", "value.converter.": "valueConverter" },
+  },
+});
+
+export const HTTP_SINK_KEY_TABLE: KeyTable = keyTableOf(HTTP_SINK_KEYS);

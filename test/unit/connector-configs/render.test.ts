@@ -62,6 +62,7 @@ describe("rendering the default config files", () => {
         "plugin.name": "pgoutput",
         "slot.name": "meter_master_postgres",
         "publication.name": "dbz_publication",
+        "signal.data.collection": "public.debezium_signal",
         "publication.autocreate.mode": "all_tables",
         "skipped.operations": "none",
       },
@@ -83,6 +84,7 @@ describe("rendering the default config files", () => {
         "database.server.id": String(defaultMysqlServerId("mysql")),
         "database.include.list": "meterdb",
         "table.include.list": "meterdb.meter_registry",
+        "signal.data.collection": "meterdb.debezium_signal",
         "heartbeat.interval.ms": "0",
         "schema.history.internal.kafka.topic": "schema-history.mysql",
         "schema.history.internal.kafka.bootstrap.servers": "kafka:9092",
@@ -193,6 +195,21 @@ describe("rendering the default config files", () => {
   });
 });
 
+describe("defaults are resolved by the schemas", () => {
+  it("a parsed source carries its final topic prefix, schema history topic and MySQL server id", () => {
+    const my = sourceConnectorSchema.parse({ ...mysqlInput(), connection: { ...mysqlInput().connection, serverId: undefined } });
+    expect(my).toMatchObject({ topicPrefix: "registry", schemaHistory: { topic: "schema-history.registry" }, connection: { serverId: defaultMysqlServerId("registry") } });
+    expect(sourceConnectorSchema.parse(postgresInput()).topicPrefix).toBe("billing_pg");
+    expect(sourceConnectorSchema.parse({ ...mssqlInput(), topicPrefix: "corp" })).toMatchObject({ topicPrefix: "corp", schemaHistory: { topic: "schema-history.mssql" } });
+  });
+
+  it("a value the user set is kept, and a parsed config parses again to itself", () => {
+    const my = sourceConnectorSchema.parse({ ...mysqlInput(), topicPrefix: "reg", schemaHistory: { topic: "h.reg" } });
+    expect(my).toMatchObject({ topicPrefix: "reg", schemaHistory: { topic: "h.reg" }, connection: { serverId: 184054 } });
+    expect(sourceConnectorSchema.parse(my)).toEqual(my);
+  });
+});
+
 describe("rendering options", () => {
   it("selects the MariaDB connector class for flavor mariadb and reads a file secret reference", () => {
     const { config } = renderConnector(sourceConnectorSchema.parse(mysqlInput()));
@@ -290,6 +307,19 @@ describe("rendering options", () => {
     expect(desired.connectors.every((c) => c.config["meter-master.managed-by"] === "plant-7")).toBe(true);
     expect(desired.connectors.find((c) => c.name === "postgres")!.config["meter-master.postgres.drop-slot-on-remove"]).toBe("true");
     expect(desiredConnectorsSchema.parse(desired)).toEqual(desired);
+  });
+
+  it("writes a source's keys in the order Kafka Connect has always been given them", () => {
+    const my = sourceConnectorSchema.parse({ ...mysqlInput(), passthrough: { "snapshot.fetch.size": "100" } });
+    expect(Object.keys(renderConnector(my).config)).toEqual([
+      "connector.class", "name", "tasks.max", "topic.prefix", "database.hostname", "database.port", "database.user", "database.password",
+      "table.include.list", "snapshot.mode", "heartbeat.interval.ms", "decimal.handling.mode", "poll.interval.ms",
+      "topic.creation.default.replication.factor", "topic.creation.default.partitions", "database.server.id", "database.include.list",
+      "schema.history.internal.kafka.topic", "schema.history.internal.kafka.bootstrap.servers", "schema.history.internal.store.only.captured.tables.ddl",
+      "errors.tolerance", "errors.log.enable", "errors.log.include.messages", "snapshot.fetch.size", "meter-master.managed-by",
+    ]);
+    const pg = sourceConnectorSchema.parse(postgresInput());
+    expect(Object.keys(renderConnector(pg, { external: true }).config).slice(-2)).toEqual(["meter-master.managed-by", "meter-master.postgres.drop-slot-on-remove"]);
   });
 
   it("derives a stable MySQL server id in 1000000..1999999", () => {
