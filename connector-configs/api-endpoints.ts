@@ -1,9 +1,10 @@
 // Per-source HTTP API endpoints: where the sink-app delivers each source database's changes.
 //
-// One entry per source name (mssql, oracle, mysql, postgres, or your own). Every field is
-// documented in sink-app/src/delivery/http/config.ts (EndpointConfigSchema); only `url` is
-// required. Defaults point at the demo API receiver inside the Docker network, which records
-// what it gets: open http://localhost:<demo-api port>/api/<source> to see it.
+// One entry per source name (mssql, oracle, mysql, postgres, or your own). Hover a field in your
+// editor for its description and default (from EndpointConfigSchema in
+// sink-app/src/delivery/http/config.ts); only `url` is required. Defaults point at the demo API
+// receiver inside the Docker network, which records what it gets: open
+// http://localhost:<demo-api port>/api/<source> to see it.
 //
 // Secrets never go in this file: auth names the ENVIRONMENT VARIABLE that holds them (set it on
 // the sink-app container, e.g. from a sensitive Terraform variable).
@@ -12,7 +13,7 @@
 // of events, each with an "idempotencyKey" property that is identical on every redelivery of
 // the same change (at-least-once: dedupe on it). 2xx = accepted; 408/429/5xx = retried
 // (Retry-After honoured); other 4xx = rejected for good: the event goes to the dead letter topic.
-import { defineApiEndpoints } from "../sink-app/src/delivery/http/index.js";
+import { defineApiEndpoints } from "./define.js";
 
 const demoApi = (source: string) => `http://demo-api:8080/api/${source}`;
 

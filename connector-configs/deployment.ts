@@ -1,8 +1,8 @@
-import { defineDeployment } from "./schemas/deployment.js";
+import { defineDeployment } from "./define.js";
 
 /**
- * What runs where. Every field is optional: the defaults (see schemas/deployment.ts, or
- * `npm run connectors -- validate`) stand up the whole demo on this Docker host.
+ * What runs where. Every field is optional: the defaults (hover a field in your editor for its
+ * description and default, from schemas/deployment.ts) stand up the whole demo on this Docker host.
  *
  * To use an existing database instead of a container, set its `database.mode` to "external"
  * and put its address in connector-configs/sources/<name>.ts.

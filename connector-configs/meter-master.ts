@@ -4,12 +4,13 @@
 // (`values`), and how to read the value when events are written without their Connect schema
 // (`encoding`, `scale`, `timezone`). When an event carries its schema, the schema decides how a
 // value is read and `encoding`/`scale` are ignored. Source columns no rule names (and that are not
-// key columns) are copied into the `attributes` JSON column.
+// key columns) are copied into the `attributes` JSON column. Hover a field in your editor for its
+// description and default (from sink-app/src/mapping/schema.ts).
 //
 // Check a mapping before deploying:
 //   npm run map-event -- --source mysql < test/fixtures/debezium/mysql/update.json
 
-import { defineMeterMasterMapping } from "../sink-app/src/mapping/schema.js";
+import { defineMeterMasterMapping } from "./define.js";
 
 export default defineMeterMasterMapping({
   sources: {

@@ -1,7 +1,8 @@
 // Example HTTP sink: delivers every change of the PostgreSQL meters table to an HTTP endpoint
 // with the Aiven HTTP Sink connector. Disabled: the sink-app already delivers each source to its
 // API (connector-configs/api-endpoints.ts); use a file like this one when you want Kafka Connect
-// to do the delivery instead. Every field is described in connector-configs/schemas/http-sink.ts.
+// to do the delivery instead. Hover a field in your editor for its description and default
+// (from connector-configs/schemas/http-sink.ts).
 //
 // `npm run connectors -- add-http-sink` writes new files like this one; `cdktf deploy` applies them.
 // The consumer group is Group_<name>, as in the previous version of this system.

@@ -86,6 +86,8 @@ const kafka = z
         clusterId: z
           .string()
           .regex(/^[A-Za-z0-9_-]{22}$/, "a 22-character base64url Kafka cluster id")
+          // kafka-storage format's argument parser reads a leading '-' as an option; Kafka's own generator never makes one.
+          .refine((id) => !id.startsWith("-"), "a cluster id that does not start with '-' (kafka-storage would read it as an option); generate one with `kafka-storage random-uuid`")
           .default("MkU3OEVBNTcwNTJENDM2Qg")
           .describe("KRaft cluster id used to format the data volume."),
         resources: resources.default({ memoryMb: 1024 }),
@@ -264,10 +266,8 @@ export const DeploymentSchema = z
 export type DeploymentInput = z.input<typeof DeploymentSchema>;
 export type Deployment = z.output<typeof DeploymentSchema>;
 
-/** Gives editor completion in connector-configs/deployment.ts; validation happens when the stack loads it. */
-export function defineDeployment(config: DeploymentInput): DeploymentInput {
-  return config;
-}
+/** Gives editor completion and hover help in connector-configs/deployment.ts (see ../define.ts); validation happens when the stack loads it. */
+export { defineDeployment } from "../define.js";
 
 /** True when the stack must run the SQL Server container (demo source, Meter Master target, or both). */
 export function runsEmbeddedMssql(d: Deployment): boolean {

@@ -1,5 +1,5 @@
 // Debezium source connector for the SQL Server meter system (table MeterSource.dbo.Meters, CDC enabled).
-// Every field is described (Debezium key, default) in connector-configs/schemas/debezium.ts.
+// Hover a field in your editor for its description (Debezium key) and default (from connector-configs/schemas/debezium.ts).
 import { defineSourceConnector } from "../define.js";
 
 export default defineSourceConnector({

@@ -1,5 +1,5 @@
 // Debezium source connector for the MySQL meter system (table meterdb.meter_registry).
-// Every field is described (Debezium key, default) in connector-configs/schemas/debezium.ts.
+// Hover a field in your editor for its description (Debezium key) and default (from connector-configs/schemas/debezium.ts).
 // Reading a MariaDB server? Set flavor: "mariadb" (Debezium 3 uses a separate connector for it).
 import { defineSourceConnector } from "../define.js";
 

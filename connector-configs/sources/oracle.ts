@@ -1,5 +1,5 @@
 // Debezium source connector (LogMiner) for the Oracle meter system (table METERS.METER_ASSETS in FREEPDB1).
-// Every field is described (Debezium key, default) in connector-configs/schemas/debezium.ts.
+// Hover a field in your editor for its description (Debezium key) and default (from connector-configs/schemas/debezium.ts).
 // Kafka Connect needs the Oracle JDBC driver; the stack adds it to the Connect image.
 import { defineSourceConnector } from "../define.js";
 

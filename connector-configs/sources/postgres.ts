@@ -1,5 +1,5 @@
 // Debezium source connector for the PostgreSQL meter system (table public.meters).
-// Every field is described (Debezium key, default) in connector-configs/schemas/debezium.ts.
+// Hover a field in your editor for its description (Debezium key) and default (from connector-configs/schemas/debezium.ts).
 // For your own server: set connection.host/port/database, and mark the source external in
 // connector-configs/deployment.ts. The password is never written here: Kafka Connect reads it
 // from the environment variable named below.

@@ -12,8 +12,7 @@ import type { AddressInfo } from "node:net";
 import type { DemoApiConfig } from "./config.js";
 import { decideFault, FaultSettingsSchema, seededRandom, type FaultSettings } from "./faults.js";
 import { createRecorder, type Recorder } from "./recorder.js";
-
-const SOURCE_NAME = /^[a-z][a-z0-9_-]*$/;
+import { SOURCE_NAME } from "../validation.js";
 
 export interface DemoApiLogger {
   info(obj: Record<string, unknown>, msg: string): void;
