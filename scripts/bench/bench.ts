@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
+import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import { intOption, log, machineInfo, onCleanup, parseCli, REPO, RESULTS_DIR, round, runMain, sleep, summarize, timestampName, waitUntil, writeResult } from "./lib/common.js";
 import { startBenchEnv, type BenchEnv } from "./lib/env.js";
@@ -37,7 +38,7 @@ options:
   --latency-rate N           changes/s of the latency phase (default 1000)
   --latency-seconds N        length of the latency phase (default 40)
   --producer-compression T   Connect's producer compression for this run's source connector
-                             (none, gzip, snappy, lz4, zstd; default: the worker's, zstd as shipped)
+                             (none, gzip, snappy, lz4, zstd; default: the worker's, lz4 as shipped)
   --skip-jdbc                no JDBC sink phase
   --skip-latency             no latency and idle phases
   --profile                  one more drain under --cpu-prof; the profile's top functions in the result
@@ -735,7 +736,7 @@ async function main(flags: Flags): Promise<number> {
     kafkaBytesPerChange: capture.kafkaBytesPerChange,
     jsonBytesPerChange: raw.valueBytesPerChange,
     bytesCut,
-    producerCompression: flags.producerCompression ?? "zstd (shipped worker setting)",
+    producerCompression: flags.producerCompression ?? `${PRODUCER_COMPRESSION} (shipped worker setting)`,
     sinkAppEventsPerSec: sink.eventsPerSec,
     sinkAppCpuMicrosPerEvent: sink.cpuSeconds === null ? null : round((sink.cpuSeconds / capture.topicRecords) * 1e6),
     jdbcSinkEventsPerSec: jdbc?.result.eventsPerSec ?? null,

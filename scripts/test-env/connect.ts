@@ -19,7 +19,7 @@ export interface StartedConnect {
 }
 
 /** Connect's producer compression, as the stack's Connect container sets it (CONNECT_PRODUCER_COMPRESSION_TYPE). */
-export const PRODUCER_COMPRESSION = "zstd";
+export const PRODUCER_COMPRESSION = "lz4";
 
 export const CONFIG_PROVIDER_CLASSES = {
   env: "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
@@ -29,7 +29,7 @@ export const CONFIG_PROVIDER_CLASSES = {
 /**
  * A real distributed-mode worker (ConnectDistributed), configured like the
  * Debezium connect image: JSON converters with schemas, env/file config
- * providers, client override policy All, zstd-compressed source records.
+ * providers, client override policy All, lz4-compressed source records.
  */
 export async function startConnect(
   supervisor: ProcessSupervisor,

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import "../../scripts/test-env/kafkajs-zstd.js";
+import "../../scripts/test-env/kafkajs-lz4.js";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { loadConnectorFile } from "../../connector-configs/load.js";

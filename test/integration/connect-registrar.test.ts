@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import "../../scripts/test-env/kafkajs-zstd.js";
+import "../../scripts/test-env/kafkajs-lz4.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
 import type { PostgresSourceConfig } from "../../connector-configs/schemas/debezium.js";

@@ -125,7 +125,7 @@ describe("the default deployment", () => {
     expect(env).toContain("MYSQL_DEBEZIUM_PASSWORD=${var.mysql_debezium_password}");
   });
 
-  it("has Connect's producers write zstd record batches, as the test environment's worker does", () => {
+  it("has Connect's producers write lz4 record batches, as the test environment's worker does", () => {
     expect(container(json, "connect").env as string[]).toContain(`CONNECT_PRODUCER_COMPRESSION_TYPE=${PRODUCER_COMPRESSION}`);
   });
 

@@ -3,7 +3,7 @@
 
 import { Admin as PlatformaticAdmin } from "@platformatic/kafka";
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import "../../test-env/kafkajs-zstd.js";
+import "../../test-env/kafkajs-lz4.js";
 
 /** Bytes the broker holds for the topic (DescribeLogDirs: record batches as stored, compressed or not). */
 export async function topicBytes(bootstrap: string, topic: string, partitions = [0]): Promise<number> {

@@ -58,11 +58,11 @@ const DONE = Symbol("done");
 
 /**
  * Upper bound of one fetch response, in bytes as stored: compressed, since Connect's producer
- * writes zstd batches (~240 bytes per Debezium change instead of ~4.6 KB; README, Benchmarks).
- * Each response is decoded into messages at once and they stay referenced until handled (each
- * message's Buffer is a slice that keeps its whole decompressed batch alive): 2 MiB of zstd
- * batches held ~9,000 records and took RSS to 200-250 MiB. About one batch's worth keeps the
- * pipeline fed; Kafka still returns a record batch larger than this (KIP-74), so nothing stalls.
+ * writes lz4 batches (~370 bytes per Debezium change instead of ~4.6 KB; README, Benchmarks), so
+ * this is ~700 changes. Each response is decoded into messages at once and they stay referenced
+ * until handled (each message's Buffer is a slice that keeps its decompressed batch alive): the
+ * client's default (50 MiB) would hold a whole backlog. About one batch's worth keeps the pipeline
+ * fed; Kafka still returns a record batch larger than this (KIP-74), so nothing stalls.
  */
 const FETCH_MAX_BYTES = 256 * 1024;
 

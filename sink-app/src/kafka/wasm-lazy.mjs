@@ -1,7 +1,7 @@
 // Bundle-time stand-in for `@platformatic/wasm-utils` (sink-app/build.mjs): the Kafka client
 // compiles its WebAssembly (CRC-32C, lz4, snappy) when it is imported. Here it is compiled on the
-// first call instead (a consumer of zstd or uncompressed records never makes one), from the
-// package's own inlined build, so the bundle needs no .wasm file beside it.
+// first call instead (the first lz4 batch; a process that never meets one never compiles it),
+// from the package's own inlined build, so the bundle needs no .wasm file beside it.
 
 let wasm;
 // esbuild bundles this require() of an ES module as a lazily initialised module
