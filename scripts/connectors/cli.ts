@@ -22,7 +22,6 @@ import { OperatorError } from "../operate/plan.js";
 import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
 import { CONNECTOR_CONFIG_DIR, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile, type ConfigSet } from "../../connector-configs/load.js";
-import { checkConfigFiles, checkPipelineConfig } from "../../stacks/inputs.js";
 import { DEFAULT_OWNER, renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
 import { httpSinkFileContent, httpSinkFileName, validateHttpSinkAnswers } from "./http-sink-file.js";
 
@@ -161,6 +160,8 @@ export function buildProgram(io: CliIo): Command {
     .option("--dir <dir>", "connector-configs directory", CONNECTOR_CONFIG_DIR)
     .option("--json", "print JSON")
     .action(async (files: string[], opts) => {
+      // Loaded here only: the stack (cdktf, the Docker provider) is heavy for every other command.
+      const { checkConfigFiles, checkPipelineConfig } = await import("../../stacks/inputs.js");
       const check = files.length > 0 ? await checkConfigFiles(files) : await checkPipelineConfig(opts.dir);
       if (check.issues.length > 0) {
         if (opts.json) io.out(JSON.stringify({ ok: false, issues: check.issues }, null, 2));

@@ -8,7 +8,7 @@ import { CONNECT_STATE, waitUntilHeld, waitUntilRunning } from "../../sink-app/s
 import type { ConnectorState } from "../../sink-app/src/connect/desired.js";
 import { CONNECTOR_CONFIG_DIR } from "../../connector-configs/load.js";
 import { tryDeclaredConnectors } from "./declared.js";
-import { KafkaOps } from "./kafka-ops.js";
+import type { KafkaOps } from "./kafka-ops.js";
 import { lagOf, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne, type MoveTarget } from "./plan.js";
 
 export interface OperateIo {
@@ -30,12 +30,14 @@ async function confirm(io: OperateIo, yes: boolean | undefined, what: string): P
   if (answer.trim().toLowerCase() !== "yes") throw new OperatorError("Cancelled; nothing changed.");
 }
 
-function kafkaFor(opts: { bootstrap?: string }, io: OperateIo): KafkaOps {
+async function kafkaFor(opts: { bootstrap?: string }, io: OperateIo): Promise<KafkaOps> {
+  // The Kafka client is loaded by the commands that use it, so the others start quickly.
+  const { KafkaOps } = await import("./kafka-ops.js");
   return new KafkaOps((opts.bootstrap ?? io.env.KAFKA_BOOTSTRAP ?? DEFAULT_BOOTSTRAP).split(","));
 }
 
 async function withKafka<T>(opts: { bootstrap?: string }, io: OperateIo, f: (k: KafkaOps) => Promise<T>): Promise<T> {
-  const k = kafkaFor(opts, io);
+  const k = await kafkaFor(opts, io);
   try {
     return await f(k);
   } finally {

@@ -14,7 +14,7 @@ import { CONNECTOR_CONFIG_DIR, configFilesIn, loadConfigSet } from "../../connec
 import { formatIssues } from "../../connector-configs/schemas/errors.js";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
 import type { Deployment } from "../../connector-configs/schemas/deployment.js";
-import { EMBEDDED_METER_MASTER } from "../../stacks/constructs/databases.js";
+import { EMBEDDED_METER_MASTER } from "../../stacks/embedded-meter-master.js";
 import { readDotEnv, tfVarEnv } from "../../stacks/deploy-files.js";
 import { OperatorError } from "./plan.js";
 import {

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Secrets } from "./secrets.js";
 import { ServiceContainer } from "./service-container.js";
 import { initSql } from "./init-files.js";
+import { EMBEDDED_METER_MASTER } from "../embedded-meter-master.js";
 
 /** What every embedded database construct needs from the stack. */
 export interface DatabaseProps {
@@ -111,9 +112,6 @@ export interface MssqlDatabaseProps extends DatabaseProps {
  * MeterSource.dbo.Meters with CDC enabled and a 1 s capture polling interval, and optionally the
  * MeterMaster target database with the `meter_master_writer` login.
  */
-/** The Meter Master database and login that 20-meter-master.sql creates on the embedded SQL Server. */
-export const EMBEDDED_METER_MASTER = { database: "MeterMaster", user: "meter_master_writer", passwordEnv: "MSSQL_METER_MASTER_PASSWORD" } as const;
-
 export class MssqlDatabase extends ServiceContainer {
   /** TCP port on the stack's network. */
   readonly port = 1433;

@@ -51,8 +51,10 @@ export async function mysqlClient(env: TestEnvironmentInfo, database?: string): 
   });
 }
 
-/** The demo source databases, created by the init scripts the embedded containers run. */
+/** The demo source databases, created by the init scripts the embedded containers run, from a clean slate. */
 export async function createSourceDatabases(env: TestEnvironmentInfo): Promise<void> {
+  // A file that stopped half-way must not leave connectors, offsets or topics to the next one.
+  await removeConnectors(env);
   const admin = await pgClient(env, env.postgres.database);
   try {
     for (const db of [PG_SOURCE_DB, METER_MASTER_DB]) {
@@ -111,15 +113,49 @@ export async function applyConnectors(env: TestEnvironmentInfo, configs: SourceC
   return reconcile(renderDesiredConnectors(configs, { owner: E2E_OWNER }), client, { runningTimeoutMs: 120_000, settleMs: 2_000, keepPostgresSlots: true });
 }
 
+/**
+ * Leaves nothing of a pipeline test for the next file that uses the same connector names: each
+ * connector of this owner is stopped, its offsets are deleted (a new connector with the same name
+ * would otherwise resume from a position of a database that no longer exists) and it is removed;
+ * then its change, schema history and dead letter topics, and the sink-app's consumer groups.
+ */
 export async function removeConnectors(env: TestEnvironmentInfo): Promise<void> {
   const client = new ConnectClient({ url: env.connect.url, retry: { totalMs: 30_000 } });
-  // Pruning everything this owner created, also drops the PostgreSQL slot.
-  await reconcile({ owner: E2E_OWNER, connectors: [] }, client, { runningTimeoutMs: 30_000 }).catch(() => undefined);
+  const prefixes = new Set<string>();
+  for (const [name, c] of Object.entries(await client.listConnectors())) {
+    if (c.info.config["meter-master.managed-by"] !== E2E_OWNER) continue;
+    prefixes.add(c.info.config["topic.prefix"] ?? name);
+    await client.stop(name);
+    await waitUntil(`${name} STOPPED`, async () => ((await client.status(name)).connector.state === "STOPPED" ? true : undefined), 30_000);
+    await client.resetOffsets(name);
+    await client.delete(name);
+  }
   const admin = await pgClient(env, env.postgres.database);
   try {
-    await admin.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'meter_master_postgres' AND NOT active").catch(() => undefined);
+    await admin.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'meter_master_postgres' AND NOT active");
   } finally {
     await admin.end();
+  }
+  const kafka = new Kafka({ clientId: "e2e-cleanup", brokers: [env.kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await kafka.connect();
+  try {
+    const ours = (t: string) => [...prefixes].some((p) => t.startsWith(`${p}.`) || t === `schema-history.${p}`) || /(^|\.)dlq(\.|$)/.test(t);
+    const topics = (await kafka.listTopics()).filter(ours);
+    if (topics.length > 0) await kafka.deleteTopics({ topics });
+    // A member of a stopped sink-app stays in its group until its session times out (6 s here).
+    await waitUntil(
+      "the sink-app's consumer groups deleted",
+      async () => {
+        const groups = (await kafka.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith("e2e."));
+        if (groups.length === 0) return true;
+        await kafka.deleteGroups(groups).catch(() => undefined); // non-empty ones are tried again on the next poll
+        return undefined;
+      },
+      30_000,
+      1_000,
+    );
+  } finally {
+    await kafka.disconnect();
   }
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseSinkAppConfig } from "../../sink-app/src/config.js";
 import { loadPipelineInputs } from "../../stacks/inputs.js";
 import { PipelineStack } from "../../stacks/pipeline-stack.js";
-import { EMBEDDED_METER_MASTER } from "../../stacks/constructs/databases.js";
+import { EMBEDDED_METER_MASTER } from "../../stacks/embedded-meter-master.js";
 import type { DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { container, type Synthesized, uploaded } from "./synth-helpers.js";
 

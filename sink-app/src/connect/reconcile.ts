@@ -182,7 +182,10 @@ export async function waitUntilRunning(client: Pick<ConnectClient, "status">, na
   for (;;) {
     // 404 right after PUT just means the status is not written yet.
     last = await client.status(name, { retryNotFound: true, retry: { totalMs: Math.max(1000, deadline - Date.now()) } });
-    const judged = judgeFailures(last, stale, Date.now() >= graceEnd);
+    // One clock reading per poll: the grace ends no later than the deadline, so a stale failure
+    // at the deadline is reported as itself, never as a plain timeout.
+    const now = Date.now();
+    const judged = judgeFailures(last, stale, now >= graceEnd);
     stale = judged.stale;
     if (judged.final?.stale) {
       const ago = Math.round((Date.now() - opts.after!.at) / 1000);
@@ -199,7 +202,7 @@ export async function waitUntilRunning(client: Pick<ConnectClient, "status">, na
       runningSince ??= Date.now();
       if (Date.now() - runningSince >= opts.settleMs) return "RUNNING";
     } else runningSince = undefined;
-    if (Date.now() >= deadline) {
+    if (now >= deadline) {
       const states = `connector ${last.connector.state}, tasks [${last.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none yet"}]`;
       throw new ReconcileError(`connector ${name} did not reach RUNNING within ${Math.round(opts.timeoutMs / 1000)} s (${states})`, name);
     }
