@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { pgPoolConfig } from "../../../sink-app/src/meter-master/postgres-store.js";
-import type { StoreConnection } from "../../../sink-app/src/meter-master/store.js";
+import { pgPoolConfig } from "../../../../sink-app/src/meter-master/postgres-store.js";
+import type { StoreConnection } from "../../../../sink-app/src/meter-master/store.js";
 
 const base: StoreConnection = {
   host: "db",

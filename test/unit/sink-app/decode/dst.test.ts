@@ -2,7 +2,7 @@
 // configured zone follow java.time's ZonedDateTime.ofLocal(local, zone, null). The expected
 // instants below are what that method returns (Temurin 25, printed by a one-off Java program).
 import { describe, expect, it } from "vitest";
-import { formatInstantUtc, localDateTimeToInstant } from "../../../sink-app/src/decode/time.js";
+import { formatInstantUtc, localDateTimeToInstant } from "../../../../sink-app/src/decode/time.js";
 
 const at = (local: string, zone: string) => formatInstantUtc(localDateTimeToInstant(local, zone));
 

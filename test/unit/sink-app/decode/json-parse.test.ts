@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConnectJson, parseJsonExact } from "../../../sink-app/src/decode/json.js";
+import { parseConnectJson, parseJsonExact } from "../../../../sink-app/src/decode/json.js";
 
-const FIXTURES = resolve(import.meta.dirname, "../../fixtures/debezium");
+const FIXTURES = resolve(import.meta.dirname, "../../../fixtures/debezium");
 const fixtureTexts = [
   ...readdirSync(FIXTURES)
     .filter((source) => source !== "captured")

@@ -1,10 +1,10 @@
 import nodeSqlParser from "node-sql-parser";
 import { describe, expect, it } from "vitest";
-import { collapseByKey, planWrite } from "../../../sink-app/src/meter-master/plan.js";
-import { mssqlCreateTable, mssqlStatementFor, mssqlUpsert } from "../../../sink-app/src/meter-master/mssql-sql.js";
-import { pgCreateTable, pgStatementFor } from "../../../sink-app/src/meter-master/postgres-sql.js";
-import type { MeterMasterChange, MeterMasterRow, RowChange } from "../../../sink-app/src/meter-master/row.js";
-import type { WriteStep } from "../../../sink-app/src/meter-master/plan.js";
+import { collapseByKey, planWrite } from "../../../../sink-app/src/meter-master/plan.js";
+import { mssqlCreateTable, mssqlStatementFor, mssqlUpsert } from "../../../../sink-app/src/meter-master/mssql-sql.js";
+import { pgCreateTable, pgStatementFor } from "../../../../sink-app/src/meter-master/postgres-sql.js";
+import type { MeterMasterChange, MeterMasterRow, RowChange } from "../../../../sink-app/src/meter-master/row.js";
+import type { WriteStep } from "../../../../sink-app/src/meter-master/plan.js";
 
 function row(key: string, position: string, over: Partial<MeterMasterRow> = {}): MeterMasterRow {
   return {

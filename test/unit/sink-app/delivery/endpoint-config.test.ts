@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import apiEndpoints from "../../../connector-configs/api-endpoints.js";
+import apiEndpoints from "../../../../connector-configs/api-endpoints.js";
 import {
   ApiEndpointsConfigError,
   createHttpDelivery,
@@ -8,7 +8,7 @@ import {
   HttpDeliveryConfigError,
   parseApiEndpoints,
   type EndpointConfigInput,
-} from "../../../sink-app/src/delivery/http/index.js";
+} from "../../../../sink-app/src/delivery/http/index.js";
 
 const URL_OK = "https://meters-api.example.com/v1/meter-changes";
 

@@ -2,9 +2,9 @@
 // asynchronously: right after it accepts the request, GET status can still show the old FAILED
 // state with the old trace. A fake ConnectClient plays the worker's status answers in order.
 import { describe, expect, it } from "vitest";
-import type { ConnectorOverview, ConnectorState, ConnectorStatus } from "../../../sink-app/src/connect/client.js";
-import { OWNER_KEY, type DesiredConnectors } from "../../../sink-app/src/connect/desired.js";
-import { failedParts, judgeFailures, reconcile, ReconcileError, type ReconcileClient, type ReconcileOptions } from "../../../sink-app/src/connect/reconcile.js";
+import type { ConnectorOverview, ConnectorState, ConnectorStatus } from "../../../../sink-app/src/connect/client.js";
+import { OWNER_KEY, type DesiredConnectors } from "../../../../sink-app/src/connect/desired.js";
+import { failedParts, judgeFailures, reconcile, ReconcileError, type ReconcileClient, type ReconcileOptions } from "../../../../sink-app/src/connect/reconcile.js";
 
 const OWNER = "meter-master-cdc";
 const NAME = "postgres";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decimalFromBase64, formatDecimal, parseDecimal, rescale } from "../../../sink-app/src/decode/decimal.js";
-import { parseJsonExact, stringifyJsonExact } from "../../../sink-app/src/decode/json.js";
-import { decodeField, typedToDecimal, type ConnectField } from "../../../sink-app/src/decode/logical-types.js";
+import { decimalFromBase64, formatDecimal, parseDecimal, rescale } from "../../../../sink-app/src/decode/decimal.js";
+import { parseJsonExact, stringifyJsonExact } from "../../../../sink-app/src/decode/json.js";
+import { decodeField, typedToDecimal, type ConnectField } from "../../../../sink-app/src/decode/logical-types.js";
 import {
   dateFromEpochDays,
   formatInstantUtc,
@@ -9,7 +9,7 @@ import {
   localDateTimeToInstant,
   parseZonedDateTime,
   timeOfDay,
-} from "../../../sink-app/src/decode/time.js";
+} from "../../../../sink-app/src/decode/time.js";
 
 const decimalField = (scale: number): ConnectField => ({
   type: "bytes",

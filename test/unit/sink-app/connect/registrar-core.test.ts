@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseProperties, parseSecretPlaceholder, resolveSecret } from "../../../sink-app/src/connect/secrets.js";
-import { isOwnedBy, sameConfig } from "../../../sink-app/src/connect/reconcile.js";
-import { parseDesiredConnectors } from "../../../sink-app/src/connect/registrar.js";
-import { httpSinkFileContent, validateHttpSinkAnswers } from "../../../scripts/connectors/http-sink-file.js";
-import { resolveConnectUrl } from "../../../scripts/connectors/cli.js";
-import { ConfigValidationError } from "../../../connector-configs/schemas/errors.js";
+import { parseProperties, parseSecretPlaceholder, resolveSecret } from "../../../../sink-app/src/connect/secrets.js";
+import { isOwnedBy, sameConfig } from "../../../../sink-app/src/connect/reconcile.js";
+import { parseDesiredConnectors } from "../../../../sink-app/src/connect/registrar.js";
+import { httpSinkFileContent, validateHttpSinkAnswers } from "../../../../scripts/connectors/http-sink-file.js";
+import { resolveConnectUrl } from "../../../../scripts/connectors/cli.js";
+import { ConfigValidationError } from "../../../../connector-configs/schemas/errors.js";
 
 describe("secret placeholders", () => {
   it("parses env and file references and nothing else", () => {

@@ -7,8 +7,8 @@ import {
   chunk,
   requestIdempotencyKey,
   staticAuthHeader,
-} from "../../../sink-app/src/delivery/http/request-shape.js";
-import { batchIdempotencyKey, idempotencyKeyFor } from "../../../sink-app/src/delivery/http/idempotency.js";
+} from "../../../../sink-app/src/delivery/http/request-shape.js";
+import { batchIdempotencyKey, idempotencyKeyFor } from "../../../../sink-app/src/delivery/http/idempotency.js";
 
 const row = (meterNo: string, position: string) => ({
   source_system: "mysql",

@@ -3,10 +3,10 @@
 // budget back, a declared or worker-side pause/stop is never restarted, and a failure's trace is
 // logged once.
 import { describe, expect, it } from "vitest";
-import type { ConnectorOverview, ConnectorState, ConnectorStatus } from "../../../sink-app/src/connect/client.js";
-import { autoRestartSchema, OWNER_KEY, type ConnectorState as Declared } from "../../../sink-app/src/connect/desired.js";
-import { createConnectSupervisor, decide, newTrack, restartDelayMs, type SupervisedConnector, type Track } from "../../../sink-app/src/connect/supervisor.js";
-import { createMetrics } from "../../../sink-app/src/observability/metrics.js";
+import type { ConnectorOverview, ConnectorState, ConnectorStatus } from "../../../../sink-app/src/connect/client.js";
+import { autoRestartSchema, OWNER_KEY, type ConnectorState as Declared } from "../../../../sink-app/src/connect/desired.js";
+import { createConnectSupervisor, decide, newTrack, restartDelayMs, type SupervisedConnector, type Track } from "../../../../sink-app/src/connect/supervisor.js";
+import { createMetrics } from "../../../../sink-app/src/observability/metrics.js";
 
 const MIN = 60_000;
 const policy = autoRestartSchema.parse({});

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import meterMasterConfig from "../../../connector-configs/meter-master.js";
-import { decodeRecord } from "../../../sink-app/src/decode/envelope.js";
-import { MapError, mapEvent, type NamedSourceMapping } from "../../../sink-app/src/mapping/map-event.js";
-import { parseMeterMasterMapping, parseSourceMapping, type MeterMasterMapping } from "../../../sink-app/src/mapping/schema.js";
-import { ConfigError } from "../../../sink-app/src/validation.js";
-import { fixtureJson, fixtureRecord, record } from "./fixtures.js";
+import meterMasterConfig from "../../../../connector-configs/meter-master.js";
+import { decodeRecord } from "../../../../sink-app/src/decode/envelope.js";
+import { MapError, mapEvent, type NamedSourceMapping } from "../../../../sink-app/src/mapping/map-event.js";
+import { parseMeterMasterMapping, parseSourceMapping, type MeterMasterMapping } from "../../../../sink-app/src/mapping/schema.js";
+import { ConfigError } from "../../../../sink-app/src/validation.js";
+import { fixtureJson, fixtureRecord, record } from "../fixtures.js";
 
 let mappings: MeterMasterMapping;
 const named = (source: string): NamedSourceMapping => ({ ...mappings.sources[source]!, sourceSystem: source });

@@ -2,9 +2,9 @@
 // shows to what its file declares, and that a new connector is created directly in that state.
 // A fake ConnectClient records the calls and answers status as a worker would after them.
 import { describe, expect, it } from "vitest";
-import type { ConnectorOverview, ConnectorState as WorkerState, ConnectorStatus } from "../../../sink-app/src/connect/client.js";
-import { OWNER_KEY, type ConnectorState, type DesiredConnectors } from "../../../sink-app/src/connect/desired.js";
-import { isInHeldState, reconcile, stateTransition, type ReconcileClient } from "../../../sink-app/src/connect/reconcile.js";
+import type { ConnectorOverview, ConnectorState as WorkerState, ConnectorStatus } from "../../../../sink-app/src/connect/client.js";
+import { OWNER_KEY, type ConnectorState, type DesiredConnectors } from "../../../../sink-app/src/connect/desired.js";
+import { isInHeldState, reconcile, stateTransition, type ReconcileClient } from "../../../../sink-app/src/connect/reconcile.js";
 
 const OWNER = "meter-master-cdc";
 const CONFIG = { name: "pg", "connector.class": "io.debezium.connector.postgresql.PostgresConnector", [OWNER_KEY]: OWNER };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { demoApiConfigFromEnv } from "../../../sink-app/src/demo-api/config.js";
-import { decideFault, FaultSettingsSchema, seededRandom } from "../../../sink-app/src/demo-api/faults.js";
-import { createRecorder } from "../../../sink-app/src/demo-api/recorder.js";
+import { demoApiConfigFromEnv } from "../../../../sink-app/src/demo-api/config.js";
+import { decideFault, FaultSettingsSchema, seededRandom } from "../../../../sink-app/src/demo-api/faults.js";
+import { createRecorder } from "../../../../sink-app/src/demo-api/recorder.js";
 
 describe("demo API fault dice", () => {
   it("gives the same fault sequence for the same seed", () => {

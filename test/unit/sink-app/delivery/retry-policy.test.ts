@@ -4,7 +4,7 @@ import {
   computeBackoffMs,
   delayBeforeRetryMs,
   parseRetryAfterMs,
-} from "../../../sink-app/src/delivery/http/retry-policy.js";
+} from "../../../../sink-app/src/delivery/http/retry-policy.js";
 
 const retries = {
   initialBackoffMs: 500,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ActivityLog } from "../../../sink-app/src/observability/activity.js";
-import { buildStatus, StatusHistory, type MetricJson, type StatusInputs } from "../../../sink-app/src/observability/status.js";
+import { ActivityLog } from "../../../../sink-app/src/observability/activity.js";
+import { buildStatus, StatusHistory, type MetricJson, type StatusInputs } from "../../../../sink-app/src/observability/status.js";
 
 const NOW = Date.parse("2026-11-30T12:00:00Z");
 const SINKS = [

@@ -2,13 +2,13 @@
 // decoder and the shipped mapping (connector-configs/meter-master.ts).
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import meterMasterConfig from "../../../connector-configs/meter-master.js";
-import { decodeRecord, type DecodedEvent, type RecordInput } from "../../../sink-app/src/decode/envelope.js";
-import { MapError, mapEvent, type NamedSourceMapping } from "../../../sink-app/src/mapping/map-event.js";
-import { parseMeterMasterMapping, parseSourceMapping, type MeterMasterMapping } from "../../../sink-app/src/mapping/schema.js";
-import { planWrite } from "../../../sink-app/src/meter-master/plan.js";
-import type { MeterMasterChange } from "../../../sink-app/src/meter-master/row.js";
-import { FIXTURES } from "./fixtures.js";
+import meterMasterConfig from "../../../../connector-configs/meter-master.js";
+import { decodeRecord, type DecodedEvent, type RecordInput } from "../../../../sink-app/src/decode/envelope.js";
+import { MapError, mapEvent, type NamedSourceMapping } from "../../../../sink-app/src/mapping/map-event.js";
+import { parseMeterMasterMapping, parseSourceMapping, type MeterMasterMapping } from "../../../../sink-app/src/mapping/schema.js";
+import { planWrite } from "../../../../sink-app/src/meter-master/plan.js";
+import type { MeterMasterChange } from "../../../../sink-app/src/meter-master/row.js";
+import { FIXTURES } from "../fixtures.js";
 
 interface Captured {
   change: string;

@@ -3,11 +3,11 @@
 // as T-SQL.
 import nodeSqlParser from "node-sql-parser";
 import { describe, expect, it } from "vitest";
-import shipped from "../../../connector-configs/meter-master.js";
-import { MeterMasterMappingSchema } from "../../../sink-app/src/mapping/schema.js";
-import type { NamedSourceMapping } from "../../../sink-app/src/mapping/map-event.js";
-import { comparePage, emptyReport, expectedRow, presentRow, storedRow, type SourceColumn } from "../../../scripts/operate/verify-core.js";
-import { mssqlMeterMasterKeys, mssqlMeterMasterMarkDeleted, mssqlMeterMasterRows, mysqlSourcePage } from "../../../scripts/operate/verify-sql.js";
+import shipped from "../../../../connector-configs/meter-master.js";
+import { MeterMasterMappingSchema } from "../../../../sink-app/src/mapping/schema.js";
+import type { NamedSourceMapping } from "../../../../sink-app/src/mapping/map-event.js";
+import { comparePage, emptyReport, expectedRow, presentRow, storedRow, type SourceColumn } from "../../../../scripts/operate/verify-core.js";
+import { mssqlMeterMasterKeys, mssqlMeterMasterMarkDeleted, mssqlMeterMasterRows, mysqlSourcePage } from "../../../../scripts/operate/verify-sql.js";
 
 // The shipped mapping as the config loader hands it over: parsed, defaults filled in.
 const mapping = MeterMasterMappingSchema.parse(shipped);

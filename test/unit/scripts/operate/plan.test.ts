@@ -1,6 +1,6 @@
 // Pure decisions of the operator commands (scripts/operate/plan.ts).
 import { describe, expect, it } from "vitest";
-import { lagOf, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne, type PartitionPosition } from "../../../scripts/operate/plan.js";
+import { lagOf, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne, type PartitionPosition } from "../../../../scripts/operate/plan.js";
 
 const p = (committed: bigint, earliest = 10n, latest = 20n): PartitionPosition => ({ topic: "pg.public.meters", partition: 0, committed, earliest, latest });
 
