@@ -10,7 +10,7 @@ const STACK = "meter-master";
 const projectRoot = fileURLToPath(new URL(".", import.meta.url));
 
 // Nothing is synthesized, so nothing is deployed, from an invalid config.
-let inputs;
+let inputs: Awaited<ReturnType<typeof loadPipelineInputs>>;
 try {
   inputs = await loadPipelineInputs();
 } catch (e) {
@@ -33,7 +33,5 @@ const secrets = writeSecretVariables(join(app.outdir, "stacks", STACK), stack.se
   dotEnv: readDotEnv(projectRoot),
 });
 if (secrets.missing.length > 0) {
-  console.error(
-    `Missing secret(s) ${secrets.missing.join(", ")}: run \`npm run secrets:init\` (it adds them to .env), then deploy again.`,
-  );
+  console.error(`Missing secret(s) ${secrets.missing.join(", ")}: run \`npm run secrets:init\` (it adds them to .env), then deploy again.`);
 }

@@ -2,17 +2,11 @@
 // They only give the editor the types: completion, excess-key errors, and on hover each field's
 // description and default (the generated types carry them as JSDoc, from the zod schemas).
 // Validation happens in the loader, with the zod schemas, so errors name the file.
-import type {
-  ApiEndpointsFile,
-  DeploymentFile,
-  HttpSinkFile,
-  MeterMasterMappingFile,
-  SourceConnectorFile,
-} from "./schemas/config-types.generated.js";
+import type { ApiEndpointsFile, DeploymentFile, HttpSinkFile, MeterMasterMappingFile, SourceConnectorFile } from "./schemas/config-types.generated.js";
 
-export type { ApiEndpointsFile, DeploymentFile, HttpSinkFile, MeterMasterMappingFile, SourceConnectorFile };
 export type { SourceConnectorInput } from "./schemas/debezium.js";
 export type { HttpSinkInput } from "./schemas/http-sink.js";
+export type { ApiEndpointsFile, DeploymentFile, HttpSinkFile, MeterMasterMappingFile, SourceConnectorFile };
 
 /** Declares one Debezium source connector (kind: "mssql" | "oracle" | "mysql" | "postgres"). */
 export function defineSourceConnector(config: SourceConnectorFile): SourceConnectorFile {

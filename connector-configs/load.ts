@@ -4,13 +4,13 @@
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { checkConfig, ConfigValidationError, type ConfigIssue } from "./schemas/errors.js";
-import { sourceConnectorSchema, type SourceConnectorConfig } from "./schemas/debezium.js";
-import { httpSinkSchema, type HttpSinkConfig } from "./schemas/http-sink.js";
-import { DeploymentSchema, type Deployment } from "./schemas/deployment.js";
-import { MeterMasterMappingSchema, type MeterMasterMapping } from "../sink-app/src/mapping/schema.js";
-import { ApiEndpointsSchema, type ApiEndpoints } from "../sink-app/src/delivery/http/index.js";
+import { type ApiEndpoints, ApiEndpointsSchema } from "../sink-app/src/delivery/http/index.js";
+import { type MeterMasterMapping, MeterMasterMappingSchema } from "../sink-app/src/mapping/schema.js";
 import { connectorClashIssues } from "./rules.js";
+import { type SourceConnectorConfig, sourceConnectorSchema } from "./schemas/debezium.js";
+import { type Deployment, DeploymentSchema } from "./schemas/deployment.js";
+import { type ConfigIssue, ConfigValidationError, checkConfig } from "./schemas/errors.js";
+import { type HttpSinkConfig, httpSinkSchema } from "./schemas/http-sink.js";
 
 export const CONNECTOR_CONFIG_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCES_SUBDIR = "sources";
@@ -54,14 +54,21 @@ const isConfigFile = (f: string) => /\.(ts|mts|js|mjs)$/.test(f) && !f.endsWith(
 async function listConfigFiles(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && isConfigFile(e.name)).map((e) => path.join(dir, e.name)).sort();
+    return entries
+      .filter((e) => e.isFile() && isConfigFile(e.name))
+      .map((e) => path.join(dir, e.name))
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /** A path as shown in messages: relative to the working directory when inside it. */
 export function displayPath(file: string): string {
@@ -114,7 +121,11 @@ type Parsed =
   | { kind: "http-sink"; loaded: Loaded<HttpSinkConfig> };
 
 /** Checks a file's value against the schema of its kind. */
-export function parseConfigValue(file: string, value: unknown, kind: ConfigFileKind = configFileKind(file, value)): { ok: true; parsed: Parsed } | { ok: false; issues: ConfigIssue[] } {
+export function parseConfigValue(
+  file: string,
+  value: unknown,
+  kind: ConfigFileKind = configFileKind(file, value),
+): { ok: true; parsed: Parsed } | { ok: false; issues: ConfigIssue[] } {
   const abs = path.resolve(file);
   const shown = displayPath(abs);
   const done = <K extends ConfigFileKind, T>(k: K, r: { ok: true; value: T } | { ok: false; issues: ConfigIssue[] }) =>
@@ -143,10 +154,7 @@ export async function loadConfigFile(file: string, kind?: ConfigFileKind): Promi
 }
 
 /** Loads the given files into one set; the issues of each file (not yet the rules across files). */
-export async function loadConfigSet(
-  files: readonly string[],
-  overrides: { deployment?: unknown } = {},
-): Promise<{ set: ConfigSet; issues: ConfigIssue[] }> {
+export async function loadConfigSet(files: readonly string[], overrides: { deployment?: unknown } = {}): Promise<{ set: ConfigSet; issues: ConfigIssue[] }> {
   const set: ConfigSet = { sources: [], httpSinks: [] };
   const issues: ConfigIssue[] = [];
   for (const file of files) {
@@ -180,7 +188,9 @@ export async function loadConnectorFile(file: string): Promise<FileResult> {
   const kind = configFileKind(file, imported.value) === "http-sink" ? "http-sink" : "source";
   const r = parseConfigValue(file, imported.value, kind);
   if (!r.ok) return r;
-  return r.parsed.kind === "http-sink" ? { ok: true, kind: "http-sink", loaded: r.parsed.loaded } : { ok: true, kind: "source", loaded: r.parsed.loaded as Loaded<SourceConnectorConfig> };
+  return r.parsed.kind === "http-sink"
+    ? { ok: true, kind: "http-sink", loaded: r.parsed.loaded }
+    : { ok: true, kind: "source", loaded: r.parsed.loaded as Loaded<SourceConnectorConfig> };
 }
 
 /** Loads and validates the given connector files; throws ConfigValidationError with every problem. */

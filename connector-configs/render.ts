@@ -1,19 +1,14 @@
 // Pure rendering of parsed connector configs into the flat string map Kafka Connect takes, plus
 // the change topics each source produces. Every default is already resolved by the schemas;
 // which key each field renders is declared once, next to each schema (declareKeys).
-import { renderKeys } from "./schemas/common.js";
-import { sourceConnectorClass, sourceKeys, type SourceConnectorConfig } from "./schemas/debezium.js";
-import { HTTP_SINK_CONNECTOR_CLASS, HTTP_SINK_KEYS, httpSinkGroupId, type HttpSinkConfig } from "./schemas/http-sink.js";
-import {
-  DEFAULT_OWNER,
-  OWNER_KEY,
-  PG_DROP_SLOT_KEY,
-  type DesiredConnectors,
-  type RenderedConnector,
-} from "../sink-app/src/connect/desired.js";
 
-export { DEFAULT_OWNER, OWNER_KEY, PG_DROP_SLOT_KEY, httpSinkGroupId, type DesiredConnectors, type RenderedConnector };
+import { DEFAULT_OWNER, type DesiredConnectors, OWNER_KEY, PG_DROP_SLOT_KEY, type RenderedConnector } from "../sink-app/src/connect/desired.js";
+import { renderKeys } from "./schemas/common.js";
+import { type SourceConnectorConfig, sourceConnectorClass, sourceKeys } from "./schemas/debezium.js";
+import { HTTP_SINK_CONNECTOR_CLASS, HTTP_SINK_KEYS, type HttpSinkConfig, httpSinkGroupId } from "./schemas/http-sink.js";
+
 export { defaultMysqlServerId } from "./schemas/debezium.js";
+export { DEFAULT_OWNER, type DesiredConnectors, httpSinkGroupId, OWNER_KEY, PG_DROP_SLOT_KEY, type RenderedConnector };
 
 export type ConnectorConfig = SourceConnectorConfig | HttpSinkConfig;
 
@@ -58,10 +53,7 @@ export interface RenderDeploymentOptions {
 }
 
 /** Renders every enabled connector into the registrar's input (the REGISTRAR_CONNECTORS_FILE content). */
-export function renderDesiredConnectors(
-  configs: readonly ConnectorConfig[],
-  options: RenderDeploymentOptions = {},
-): DesiredConnectors {
+export function renderDesiredConnectors(configs: readonly ConnectorConfig[], options: RenderDeploymentOptions = {}): DesiredConnectors {
   const owner = options.owner ?? DEFAULT_OWNER;
   const external = new Set(options.externalSources ?? []);
   return {

@@ -3,7 +3,7 @@
 import type { ConfigSet, Loaded, LoadedConnectorConfigs } from "./load.js";
 import type { SourceConnectorConfig } from "./schemas/debezium.js";
 import { BUILT_IN_SOURCES, type BuiltInSource, type Deployment } from "./schemas/deployment.js";
-import { displayValue, type ConfigIssue } from "./schemas/errors.js";
+import { type ConfigIssue, displayValue } from "./schemas/errors.js";
 import { SECRET_ENV_EXPECTED, SECRET_ENV_NAME } from "./schemas/secret.js";
 
 /** Host name of each embedded database container on the stack's network (the construct's `host`). */
@@ -27,7 +27,13 @@ export function connectorClashIssues(loaded: LoadedConnectorConfigs): ConfigIssu
   for (const l of loaded.sources.filter((s) => s.config.enabled)) {
     const c = l.config;
     // The schema resolved the default prefix (the name); point at `name` when that is what it is.
-    clash(`prefix:${c.topicPrefix}`, l, c.topicPrefix === c.name ? "name" : "topicPrefix", c.topicPrefix, "a topic prefix (the default prefix is the source name)");
+    clash(
+      `prefix:${c.topicPrefix}`,
+      l,
+      c.topicPrefix === c.name ? "name" : "topicPrefix",
+      c.topicPrefix,
+      "a topic prefix (the default prefix is the source name)",
+    );
     if (c.kind === "postgres") {
       const where = `${c.connection.host}:${c.connection.port}/${c.connection.database}`;
       clash(`slot:${where}:${c.slotName}`, l, "slotName", c.slotName, `a replication slot name on ${where} (two connectors cannot share a slot)`);

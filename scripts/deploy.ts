@@ -86,7 +86,10 @@ async function preflight(): Promise<string[]> {
   const problems: string[] = [];
   const docker = await execa("docker", ["version", "--format", "{{.Server.Version}}"], { reject: false });
   if (docker.failed) {
-    const why = String(docker.stderr || docker.message || "").split("\n").find((l) => l.trim()) ?? "";
+    const why =
+      String(docker.stderr || docker.message || "")
+        .split("\n")
+        .find((l) => l.trim()) ?? "";
     problems.push(`Docker: the daemon is not reachable (${why.trim()}). Start Docker, or set DOCKER_HOST, and check \`docker version\`.`);
   } else if (Number(docker.stdout.split(".")[0]) < 24) {
     problems.push(`Docker: Engine ${docker.stdout.trim()} is too old; 24 or newer is needed.`);
@@ -113,13 +116,17 @@ async function stackContainers(prefix: string): Promise<InspectedContainer[]> {
 async function run(command: "deploy" | "destroy", args: string[]): Promise<void> {
   const { inputs, kinds } = await loadInputs();
   const known = { ...readDotEnv(root), ...process.env };
-  const missing = Object.keys(kinds).map(tfVarEnv).filter((k) => !known[k]);
+  const missing = Object.keys(kinds)
+    .map(tfVarEnv)
+    .filter((k) => !known[k]);
   if (command === "deploy") {
     const problems = await preflight();
     if (missing.length > 0) problems.push(`Secrets: ${missing.join(", ")} not set. Run \`npm run secrets:init\` (it adds them to .env), or export them.`);
     const sa = known.TF_VAR_mssql_sa_password;
     if (sa !== undefined && !meetsSqlServerPolicy(sa)) {
-      problems.push("Secrets: TF_VAR_mssql_sa_password does not meet SQL Server's password policy (8+ characters, 3 of: upper, lower, digit, symbol); SQL Server would refuse to start.");
+      problems.push(
+        "Secrets: TF_VAR_mssql_sa_password does not meet SQL Server's password policy (8+ characters, 3 of: upper, lower, digit, symbol); SQL Server would refuse to start.",
+      );
     }
     if (problems.length > 0) {
       console.error(`Cannot deploy yet:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -152,7 +159,9 @@ async function run(command: "deploy" | "destroy", args: string[]): Promise<void>
       console.error(`\nLast lines of \`docker logs ${diagnosis.container}\`:\n${logs.all ?? ""}`);
     }
   } else {
-    console.error(`\ncdktf destroy failed (exit ${result.exitCode}): Terraform's error above names the resource. Run it again once the cause is fixed; what is already removed stays removed.`);
+    console.error(
+      `\ncdktf destroy failed (exit ${result.exitCode}): Terraform's error above names the resource. Run it again once the cause is fixed; what is already removed stays removed.`,
+    );
   }
   process.exit(result.exitCode ?? 1);
 }

@@ -10,10 +10,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { mssqlSourceSchema, mysqlSourceSchema, oracleSourceSchema, postgresSourceSchema } from "../connector-configs/schemas/debezium.js";
-import { httpSinkSchema } from "../connector-configs/schemas/http-sink.js";
 import { DeploymentSchema } from "../connector-configs/schemas/deployment.js";
-import { MeterMasterMappingSchema } from "../sink-app/src/mapping/schema.js";
+import { httpSinkSchema } from "../connector-configs/schemas/http-sink.js";
 import { ApiEndpointsSchema } from "../sink-app/src/delivery/http/config.js";
+import { MeterMasterMappingSchema } from "../sink-app/src/mapping/schema.js";
 
 export const GENERATED_FILE = fileURLToPath(new URL("../connector-configs/schemas/config-types.generated.ts", import.meta.url));
 
@@ -127,7 +127,7 @@ export function generateConfigTypes(): string {
   }
   out.push("/** One Debezium source connector file (connector-configs/sources/). */");
   out.push("export type SourceConnectorFile = PostgresSourceFile | MysqlSourceFile | MssqlSourceFile | OracleSourceFile;");
-  return out.filter((l, i) => !(l === "" && out[i - 1] === "")).join("\n") + "\n";
+  return `${out.filter((l, i) => !(l === "" && out[i - 1] === "")).join("\n")}\n`;
 }
 
 async function main(): Promise<void> {

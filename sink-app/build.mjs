@@ -8,11 +8,11 @@
 // registry client), which the sink-app never uses but Node would load and keep in memory; the
 // bundle resolves the package to its clients module instead. Measured in npm run bench (README).
 
-import { build } from "esbuild";
 import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { build } from "esbuild";
 
 const here = import.meta.dirname;
 

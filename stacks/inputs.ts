@@ -4,13 +4,23 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { App } from "cdktf";
-import type { DeploymentInput } from "../connector-configs/schemas/deployment.js";
-import { ConfigValidationError, type ConfigIssue } from "../connector-configs/schemas/errors.js";
-import { configFilesIn, DEPLOYMENT_FILE, displayPath, ENDPOINTS_FILE, HTTP_SINKS_SUBDIR, loadConfigSet, MAPPING_FILE, SOURCES_SUBDIR, type ConfigSet } from "../connector-configs/load.js";
-import { crossFileRules, inPipeline, isBuiltIn } from "../connector-configs/rules.js";
+import {
+  type ConfigSet,
+  configFilesIn,
+  DEPLOYMENT_FILE,
+  displayPath,
+  ENDPOINTS_FILE,
+  HTTP_SINKS_SUBDIR,
+  loadConfigSet,
+  MAPPING_FILE,
+  SOURCES_SUBDIR,
+} from "../connector-configs/load.js";
 import { renderDesiredConnectors, sourceTopics } from "../connector-configs/render.js";
-import { sinkAppConfigDraft, SINK_APP_HTTP_PORT } from "./sink-app-config.js";
+import { crossFileRules, inPipeline, isBuiltIn } from "../connector-configs/rules.js";
+import type { DeploymentInput } from "../connector-configs/schemas/deployment.js";
+import { type ConfigIssue, ConfigValidationError } from "../connector-configs/schemas/errors.js";
 import { PipelineStack, type PipelineStackProps } from "./pipeline-stack.js";
+import { SINK_APP_HTTP_PORT, sinkAppConfigDraft } from "./sink-app-config.js";
 
 const CONFIG_DIR = fileURLToPath(new URL("../connector-configs/", import.meta.url));
 
@@ -61,11 +71,13 @@ export async function checkPipelineConfig(
 function stackInputs(set: ConfigSet, configDir: string): PipelineStackProps {
   const d = set.deployment!.config;
   const sources = set.sources.filter((s) => inPipeline(s.config, d));
-  const externalSources = sources
-    .filter((s) => !isBuiltIn(s.config.name) || d.sources[s.config.name].database.mode === "external")
-    .map((s) => s.config.name);
+  const externalSources = sources.filter((s) => !isBuiltIn(s.config.name) || d.sources[s.config.name].database.mode === "external").map((s) => s.config.name);
   const connectors = renderDesiredConnectors([...sources.map((s) => s.config), ...set.httpSinks.map((h) => h.config)], { externalSources });
-  const config = sinkAppConfigDraft(d, set, sources.map((s) => ({ name: s.config.name, topics: sourceTopics(s.config) })));
+  const config = sinkAppConfigDraft(
+    d,
+    set,
+    sources.map((s) => ({ name: s.config.name, topics: sourceTopics(s.config) })),
+  );
   const origins = {
     deploymentFile: set.deployment!.displayFile,
     mappingFile: set.mapping?.displayFile ?? displayPath(path.join(configDir, MAPPING_FILE)),
@@ -111,7 +123,12 @@ export async function checkConfigFiles(files: readonly string[]): Promise<Pipeli
     if (!check.crossFileChecked && !check.issues.every(concerns)) {
       const others = [...new Set(check.issues.filter((i) => !concerns(i)).map((i) => i.file))].join(", ");
       for (const f of mine) {
-        issues.push({ file: displayPath(f), path: "(rules across files)", value: "(not checked)", expected: `valid neighbours first: ${others} has problems (run validate without arguments to see them)` });
+        issues.push({
+          file: displayPath(f),
+          path: "(rules across files)",
+          value: "(not checked)",
+          expected: `valid neighbours first: ${others} has problems (run validate without arguments to see them)`,
+        });
       }
     }
     const given = <T extends { file: string }>(l: T | undefined) => (l && mine.includes(l.file) ? l : undefined);

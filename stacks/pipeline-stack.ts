@@ -1,17 +1,16 @@
-import { App, TerraformOutput, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
-import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
-import { Network } from "@cdktf/provider-docker/lib/network/index.js";
 import type { Container } from "@cdktf/provider-docker/lib/container/index.js";
+import { Network } from "@cdktf/provider-docker/lib/network/index.js";
+import { DockerProvider } from "@cdktf/provider-docker/lib/provider/index.js";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
 import { type Deployment, runsEmbeddedMssql } from "../connector-configs/schemas/deployment.js";
-import { MssqlDatabase, MysqlDatabase, OracleDatabase, PostgresDatabase, type DatabaseProps } from "./constructs/databases.js";
+import { type DesiredConnectors, type RenderedConnector, supervisedConnectors } from "../sink-app/src/connect/desired.js";
+import { type DatabaseProps, MssqlDatabase, MysqlDatabase, OracleDatabase, PostgresDatabase } from "./constructs/databases.js";
 import { Kafka } from "./constructs/kafka.js";
 import { KafkaConnect } from "./constructs/kafka-connect.js";
-import { envReferences, Secrets, type SecretKind } from "./constructs/secrets.js";
+import { envReferences, type SecretKind, Secrets } from "./constructs/secrets.js";
 import { DemoApi, Registrar, SinkApp, SinkAppImage } from "./constructs/sink-app.js";
-import { completeSinkAppConfig, sinkAppSecretEnv, type SinkAppAddresses, type SinkAppConfigDraft, type SinkAppConfigOrigins } from "./sink-app-config.js";
-
-import { supervisedConnectors, type DesiredConnectors, type RenderedConnector } from "../sink-app/src/connect/desired.js";
+import { completeSinkAppConfig, type SinkAppAddresses, type SinkAppConfigDraft, type SinkAppConfigOrigins, sinkAppSecretEnv } from "./sink-app-config.js";
 
 export type { DesiredConnectors, RenderedConnector };
 
@@ -42,7 +41,14 @@ export class PipelineStack extends TerraformStack {
     const secrets = new Secrets(this, "secrets");
     this.secrets = secrets;
 
-    const base = { prefix: d.name, network: network.name, hostIp: d.hostIp, secrets, keepImageLocally: d.keepUpstreamImages, keepDataOnDestroy: d.keepDataOnDestroy };
+    const base = {
+      prefix: d.name,
+      network: network.name,
+      hostIp: d.hostIp,
+      secrets,
+      keepImageLocally: d.keepUpstreamImages,
+      keepDataOnDestroy: d.keepDataOnDestroy,
+    };
     const databases: Container[] = [];
     const dbProps = (name: keyof Deployment["sources"]): DatabaseProps | undefined => {
       const entry = d.sources[name];
@@ -128,15 +134,17 @@ export class PipelineStack extends TerraformStack {
       dependsOn: [connect.container, ...databases],
     });
 
-    const demoApi = d.demoApi.enabled
-      ? new DemoApi(this, "demo-api", { ...base, image: sinkAppImage.image, hostPort: d.demoApi.hostPort })
-      : undefined;
+    const demoApi = d.demoApi.enabled ? new DemoApi(this, "demo-api", { ...base, image: sinkAppImage.image, hostPort: d.demoApi.hostPort }) : undefined;
 
     if (!meterMaster) throw new Error("unreachable: an embedded Meter Master target always runs the SQL Server construct");
     // Parsed with the sink-app's own schema: its problems are config problems, reported like any other.
     // The sink-app also supervises the connectors (restarts FAILED ones, never a declared pause or stop).
     const supervised = { url: connect.restUrl, ...supervisedConnectors(props.connectors) };
-    const sinkAppConfig = completeSinkAppConfig({ ...props.sinkApp.config, connect: supervised }, { kafkaBootstrapServers: bootstrapServers, meterMaster }, props.sinkApp.origins);
+    const sinkAppConfig = completeSinkAppConfig(
+      { ...props.sinkApp.config, connect: supervised },
+      { kafkaBootstrapServers: bootstrapServers, meterMaster },
+      props.sinkApp.origins,
+    );
     new SinkApp(this, "sink-app", {
       ...base,
       image: sinkAppImage.image,

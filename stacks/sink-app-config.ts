@@ -4,13 +4,13 @@
 // Master database's host, port, database and login) and parses the result at synth time.
 import type { ConfigSet } from "../connector-configs/load.js";
 import type { Deployment } from "../connector-configs/schemas/deployment.js";
-import { checkConfig, ConfigValidationError, type ConfigIssue } from "../connector-configs/schemas/errors.js";
+import { type ConfigIssue, ConfigValidationError, checkConfig } from "../connector-configs/schemas/errors.js";
 import {
-  SinkAppConfigSchema,
   type KafkaSettingsInput,
   type MeterMasterTargetInput,
   type SinkAppConfig,
   type SinkAppConfigInput,
+  SinkAppConfigSchema,
 } from "../sink-app/src/config.js";
 
 /** Port of the sink-app's /healthz, /readyz and /metrics inside its container. */

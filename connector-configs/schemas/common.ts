@@ -18,9 +18,7 @@ const stringMapSchema = z.record(z.string().min(1), z.string());
 export const predicateSchema = z
   .object({
     name: aliasSchema.describe("Predicate alias, referenced by a transform's `predicate`."),
-    type: javaClassSchema.describe(
-      "Predicate class, e.g. org.apache.kafka.connect.transforms.predicates.TopicNameMatches or ...predicates.RecordIsTombstone.",
-    ),
+    type: javaClassSchema.describe("Predicate class, e.g. org.apache.kafka.connect.transforms.predicates.TopicNameMatches or ...predicates.RecordIsTombstone."),
     config: stringMapSchema.default({}).describe("The predicate's own options, without the `predicates.<name>.` prefix."),
   })
   .strict()
@@ -29,9 +27,7 @@ export const predicateSchema = z
 export const transformSchema = z
   .object({
     name: aliasSchema.describe("Transform alias; the order in the list is the order applied."),
-    type: javaClassSchema.describe(
-      "SMT class, e.g. io.debezium.transforms.ExtractNewRecordState or org.apache.kafka.connect.transforms.Filter.",
-    ),
+    type: javaClassSchema.describe("SMT class, e.g. io.debezium.transforms.ExtractNewRecordState or org.apache.kafka.connect.transforms.Filter."),
     predicate: aliasSchema.optional().describe("Name of a predicate in `predicates`; the SMT applies only to records it matches."),
     negate: z.boolean().optional().describe("Apply the SMT to records the predicate does NOT match."),
     config: stringMapSchema.default({}).describe("The SMT's own options, without the `transforms.<name>.` prefix."),
@@ -54,10 +50,7 @@ export const errorsSchema = z
       .enum(["none", "all"])
       .default("none")
       .describe("errors.tolerance: `none` stops the task on a conversion/transform error; `all` skips the record. Kafka Connect default: none."),
-    logEnable: z
-      .boolean()
-      .default(false)
-      .describe("errors.log.enable: log each failed operation and problem record. Kafka Connect default: false."),
+    logEnable: z.boolean().default(false).describe("errors.log.enable: log each failed operation and problem record. Kafka Connect default: false."),
     logIncludeMessages: z
       .boolean()
       .default(false)
@@ -162,9 +155,7 @@ export type UndeclaredFields<C, D> = Exclude<FieldPath<C>, Declared<D> | Unrende
 export function declareKeys<C>() {
   return <const D extends KeyDeclaration<C>>(
     declaration: D &
-      ([UndeclaredFields<C, D>] extends [never]
-        ? unknown
-        : { "every typed field needs a key, or a reason in `unrendered`": UndeclaredFields<C, D> }),
+      ([UndeclaredFields<C, D>] extends [never] ? unknown : { "every typed field needs a key, or a reason in `unrendered`": UndeclaredFields<C, D> }),
   ): KeyDeclaration<C> => declaration;
 }
 
@@ -283,7 +274,12 @@ export function refineCommon(
     }
     seenP.add(p.name);
     if ("type" in p.config) {
-      ctx.addIssue({ code: "custom", path: ["predicates", i, "config", "type"], input: p.config.type, message: "`type` as the predicate's own field, not inside `config`" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["predicates", i, "config", "type"],
+        input: p.config.type,
+        message: "`type` as the predicate's own field, not inside `config`",
+      });
     }
   });
   cfg.transforms.forEach((t, i) => {
@@ -316,7 +312,7 @@ type PredicateOut = { name: string; type: string; config: Record<string, string>
 export function transformKeys(transforms: readonly TransformOut[]): Record<string, string> {
   const out: Record<string, string> = {};
   if (transforms.length === 0) return out;
-  out["transforms"] = transforms.map((t) => t.name).join(",");
+  out.transforms = transforms.map((t) => t.name).join(",");
   for (const t of transforms) {
     out[`transforms.${t.name}.type`] = t.type;
     if (t.predicate !== undefined) out[`transforms.${t.name}.predicate`] = t.predicate;
@@ -330,7 +326,7 @@ export function transformKeys(transforms: readonly TransformOut[]): Record<strin
 export function predicateKeys(predicates: readonly PredicateOut[]): Record<string, string> {
   const out: Record<string, string> = {};
   if (predicates.length === 0) return out;
-  out["predicates"] = predicates.map((p) => p.name).join(",");
+  out.predicates = predicates.map((p) => p.name).join(",");
   for (const p of predicates) {
     out[`predicates.${p.name}.type`] = p.type;
     for (const [k, v] of Object.entries(p.config)) out[`predicates.${p.name}.${k}`] = v;

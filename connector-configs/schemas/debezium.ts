@@ -4,13 +4,18 @@
 // key it renders and Debezium's default. Everything else goes through
 // `passthrough`, which may not shadow a typed field.
 import { z } from "zod";
+import { OWNER_KEY, PG_DROP_SLOT_KEY } from "../../sink-app/src/connect/desired.js";
 import {
-  converterSchema,
   autoRestartSchema,
   connectorStateSchema,
+  converterSchema,
   declareKeys,
   enabledSchema,
   errorsSchema,
+  type KeyDeclaration,
+  type KeyRenderContext,
+  type KeySpec,
+  type KeyTable,
   keyTableOf,
   passthroughSchema,
   predicateKeys,
@@ -19,13 +24,8 @@ import {
   sourceNameSchema,
   transformKeys,
   transformSchema,
-  type KeyDeclaration,
-  type KeyRenderContext,
-  type KeySpec,
-  type KeyTable,
 } from "./common.js";
 import { renderSecretRef, secretRefSchema } from "./secret.js";
-import { OWNER_KEY, PG_DROP_SLOT_KEY } from "../../sink-app/src/connect/desired.js";
 
 // ---------------------------------------------------------------- shared parts
 
@@ -33,16 +33,16 @@ const IDENT = "[A-Za-z_][A-Za-z0-9_$#]*";
 /** A literal, dot-qualified table name with exactly `parts` identifiers (Debezium takes regexes; we take names so topics are known). */
 function tableNameSchema(parts: number, example: string) {
   const re = new RegExp(`^${Array.from({ length: parts }, () => IDENT).join("\\.")}$`);
-  return z
-    .string()
-    .regex(re, `a literal qualified table name like "${example}" (${parts} dot-separated identifiers, no regex)`);
+  return z.string().regex(re, `a literal qualified table name like "${example}" (${parts} dot-separated identifiers, no regex)`);
 }
 
 const hostSchema = z
   .string()
   .min(1)
   .regex(/^[^\s/:]+$/, "a host name or IP address without scheme, port or path")
-  .describe("database.hostname: host name or IP of the database server as seen from the Kafka Connect container (a docker container name for the embedded databases).");
+  .describe(
+    "database.hostname: host name or IP of the database server as seen from the Kafka Connect container (a docker container name for the embedded databases).",
+  );
 const portSchema = (dflt: number) =>
   z.number().int().min(1).max(65535).default(dflt).describe(`database.port: TCP port of the database server. Default ${dflt}.`);
 const userSchema = z.string().min(1).describe("database.user: the database login Debezium connects as.");
@@ -79,10 +79,7 @@ const topicPrefixSchema = z
   .optional()
   .describe("topic.prefix: first part of every change topic name (`<prefix>.<schema>.<table>`). Default: the source name. Must be unique per Kafka cluster.");
 
-const tasksMaxOne = z
-  .literal(1)
-  .default(1)
-  .describe("tasks.max: this connector always runs exactly one task, so only 1 is accepted.");
+const tasksMaxOne = z.literal(1).default(1).describe("tasks.max: this connector always runs exactly one task, so only 1 is accepted.");
 
 const signalDataCollectionSchema = z
   .string()
@@ -114,7 +111,9 @@ const schemaHistorySchema = z
       .string()
       .min(1)
       .default("kafka:9092")
-      .describe("schema.history.internal.kafka.bootstrap.servers: the Kafka cluster for the history topic, as seen from Kafka Connect. Default `kafka:9092` (the embedded broker)."),
+      .describe(
+        "schema.history.internal.kafka.bootstrap.servers: the Kafka cluster for the history topic, as seen from Kafka Connect. Default `kafka:9092` (the embedded broker).",
+      ),
     storeOnlyCapturedTablesDdl: z
       .boolean()
       .default(false)
@@ -247,7 +246,7 @@ const COMMON_TAIL = {
     render: (c: AnySource) => {
       const out: Record<string, string> = {};
       if (c.converters.length === 0) return out;
-      out["converters"] = c.converters.map((conv) => conv.name).join(",");
+      out.converters = c.converters.map((conv) => conv.name).join(",");
       for (const conv of c.converters) {
         out[`${conv.name}.type`] = conv.type;
         for (const [k, v] of Object.entries(conv.config)) out[`${conv.name}.${k}`] = v;
@@ -289,7 +288,9 @@ export const POSTGRES_CONNECTOR_CLASS = "io.debezium.connector.postgresql.Postgr
 
 export const postgresSourceSchema = z
   .object({
-    kind: z.literal("postgres").describe("Connector type: Debezium PostgreSQL connector (io.debezium.connector.postgresql.PostgresConnector), logical decoding with pgoutput."),
+    kind: z
+      .literal("postgres")
+      .describe("Connector type: Debezium PostgreSQL connector (io.debezium.connector.postgresql.PostgresConnector), logical decoding with pgoutput."),
     ...commonSourceShape(),
     tasksMax: tasksMaxOne,
     connection: z
@@ -315,7 +316,10 @@ export const postgresSourceSchema = z
       .enum(["adaptive", "adaptive_time_microseconds", "connect"])
       .optional()
       .describe("time.precision.mode: how date/time columns are encoded. Unset: Debezium default (adaptive). timestamptz is always an ISO-8601 string."),
-    pluginName: z.literal("pgoutput").default("pgoutput").describe("plugin.name: the logical decoding plugin; pgoutput ships with PostgreSQL 10+, so nothing is installed on the server."),
+    pluginName: z
+      .literal("pgoutput")
+      .default("pgoutput")
+      .describe("plugin.name: the logical decoding plugin; pgoutput ships with PostgreSQL 10+, so nothing is installed on the server."),
     slotName: z
       .string()
       .regex(/^[a-z0-9_]{1,63}$/, "lowercase letters, digits and '_' (at most 63), as PostgreSQL requires for slot names")
@@ -428,7 +432,10 @@ export const mysqlSourceSchema = z
       .enum(["adaptive_time_microseconds", "connect"])
       .optional()
       .describe("time.precision.mode: how date/time columns are encoded. Unset: Debezium default (adaptive_time_microseconds)."),
-    heartbeatIntervalMs: heartbeatIntervalSchema(0, "Debezium default 0; a heartbeat keeps the stored binlog position fresh when the captured tables are quiet but the server is busy."),
+    heartbeatIntervalMs: heartbeatIntervalSchema(
+      0,
+      "Debezium default 0; a heartbeat keeps the stored binlog position fresh when the captured tables are quiet but the server is busy.",
+    ),
     heartbeatActionQuery: z.string().min(1).optional().describe("heartbeat.action.query: SQL run on the source at each heartbeat."),
     schemaHistory: schemaHistorySchema,
   })
@@ -463,14 +470,11 @@ export const SQLSERVER_CONNECTOR_CLASS = "io.debezium.connector.sqlserver.SqlSer
 
 export const mssqlSourceSchema = z
   .object({
-    kind: z.literal("mssql").describe("Connector type: Debezium SQL Server connector (io.debezium.connector.sqlserver.SqlServerConnector), reading SQL Server CDC tables."),
+    kind: z
+      .literal("mssql")
+      .describe("Connector type: Debezium SQL Server connector (io.debezium.connector.sqlserver.SqlServerConnector), reading SQL Server CDC tables."),
     ...commonSourceShape(),
-    tasksMax: z
-      .number()
-      .int()
-      .min(1)
-      .default(1)
-      .describe("tasks.max: with several databases, up to one task per database. Default 1."),
+    tasksMax: z.number().int().min(1).default(1).describe("tasks.max: with several databases, up to one task per database. Default 1."),
     connection: z
       .object({
         host: hostSchema,
@@ -481,10 +485,7 @@ export const mssqlSourceSchema = z
           .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_$#@]*$/, "a SQL Server database name"))
           .min(1)
           .describe("database.names: the databases to capture from (CDC enabled in each)."),
-        encrypt: z
-          .boolean()
-          .optional()
-          .describe("database.encrypt: TLS to the server. Unset: the JDBC driver default (true, encrypted)."),
+        encrypt: z.boolean().optional().describe("database.encrypt: TLS to the server. Unset: the JDBC driver default (true, encrypted)."),
         trustServerCertificate: z
           .boolean()
           .optional()
@@ -567,7 +568,9 @@ export const oracleSourceSchema = z
     tables: z
       .array(tableNameSchema(2, "METERS.METER_ASSETS"))
       .min(1)
-      .describe("table.include.list: the captured tables as `SCHEMA.TABLE` (Oracle stores unquoted names in upper case); change topic of each is `<topicPrefix>.<SCHEMA>.<TABLE>`."),
+      .describe(
+        "table.include.list: the captured tables as `SCHEMA.TABLE` (Oracle stores unquoted names in upper case); change topic of each is `<topicPrefix>.<SCHEMA>.<TABLE>`.",
+      ),
     snapshotMode: snapshotModeSchema([...snapshotModeBase, "recovery"]),
     timePrecisionMode: z
       .enum(["adaptive", "adaptive_time_microseconds", "connect"])
@@ -629,7 +632,12 @@ export const sourceConnectorSchema = z
         });
       }
       if ("type" in c.config) {
-        ctx.addIssue({ code: "custom", path: ["converters", i, "config", "type"], input: c.config.type, message: "`type` as the converter's own field, not inside `config`" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["converters", i, "config", "type"],
+          input: c.config.type,
+          message: "`type` as the converter's own field, not inside `config`",
+        });
       }
     });
     for (const key of Object.keys(cfg.passthrough)) {

@@ -20,13 +20,7 @@ export const DEFAULT_IMAGES = {
   connectBase: "quay.io/debezium/connect:3.5.0.Final",
 } as const;
 
-const hostPort = z
-  .number()
-  .int()
-  .min(1)
-  .max(65535)
-  .nullable()
-  .describe("Port published on the Docker host (bound to hostIp). null publishes nothing.");
+const hostPort = z.number().int().min(1).max(65535).nullable().describe("Port published on the Docker host (bound to hostIp). null publishes nothing.");
 
 const resources = z
   .object({
@@ -38,13 +32,7 @@ const resources = z
   .describe("Container resource limits.");
 
 const waitTimeoutSeconds = (fallback: number) =>
-  z
-    .number()
-    .int()
-    .min(10)
-    .max(3600)
-    .default(fallback)
-    .describe("How long Terraform waits for the health check to pass before failing the deploy.");
+  z.number().int().min(10).max(3600).default(fallback).describe("How long Terraform waits for the health check to pass before failing the deploy.");
 
 const embeddedDatabase = (name: BuiltInSource, port: number, timeout: number, memoryMb?: number) =>
   z
@@ -59,9 +47,7 @@ const embeddedDatabase = (name: BuiltInSource, port: number, timeout: number, me
 
 const externalDatabase = z
   .object({
-    mode: z
-      .literal("external")
-      .describe("Use an existing server: no container is declared; the connector file holds its address."),
+    mode: z.literal("external").describe("Use an existing server: no container is declared; the connector file holds its address."),
   })
   .strict();
 
@@ -87,7 +73,10 @@ const kafka = z
           .string()
           .regex(/^[A-Za-z0-9_-]{22}$/, "a 22-character base64url Kafka cluster id")
           // kafka-storage format's argument parser reads a leading '-' as an option; Kafka's own generator never makes one.
-          .refine((id) => !id.startsWith("-"), "a cluster id that does not start with '-' (kafka-storage would read it as an option); generate one with `kafka-storage random-uuid`")
+          .refine(
+            (id) => !id.startsWith("-"),
+            "a cluster id that does not start with '-' (kafka-storage would read it as an option); generate one with `kafka-storage random-uuid`",
+          )
           .default("MkU3OEVBNTcwNTJENDM2Qg")
           .describe("KRaft cluster id used to format the data volume."),
         resources: resources.default({ memoryMb: 1024 }),
@@ -115,17 +104,11 @@ const connect = z
       .regex(/^\d+\.\d+\.\d+$/, "a release version such as 0.8.0")
       .default("0.8.0")
       .describe("Release of the Aiven HTTP Sink connector installed into the worker image."),
-    oracleJdbcVersion: z
-      .string()
-      .min(1)
-      .default("23.26.4.0.0")
-      .describe("Version of com.oracle.database.jdbc:ojdbc11 added to the Oracle connector plugin."),
+    oracleJdbcVersion: z.string().min(1).default("23.26.4.0.0").describe("Version of com.oracle.database.jdbc:ojdbc11 added to the Oracle connector plugin."),
     pluginDiscovery: z
       .enum(["only_scan", "hybrid_warn", "hybrid_fail", "service_load"])
       .default("hybrid_warn")
-      .describe(
-        "Kafka Connect plugin.discovery. service_load starts fastest but finds only plugins that ship ServiceLoader manifests.",
-      ),
+      .describe("Kafka Connect plugin.discovery. service_load starts fastest but finds only plugins that ship ServiceLoader manifests."),
     internalTopicReplicationFactor: z
       .number()
       .int()
@@ -167,16 +150,11 @@ export const DeploymentSchema = z
       .regex(/^[a-z][a-z0-9-]{1,30}$/, "lowercase letters, digits and dashes, starting with a letter")
       .default("meter-master")
       .describe("Prefix of every container, volume, image and the network, so two stacks can share a host."),
-    hostIp: z
-      .union([z.ipv4(), z.ipv6()])
-      .default("127.0.0.1")
-      .describe("Address published ports bind to. The default keeps every service off the network."),
+    hostIp: z.union([z.ipv4(), z.ipv6()]).default("127.0.0.1").describe("Address published ports bind to. The default keeps every service off the network."),
     keepDataOnDestroy: z
       .boolean()
       .default(false)
-      .describe(
-        "When true, data volumes are not Terraform resources, so `cdktf destroy` leaves them (and their data) in place.",
-      ),
+      .describe("When true, data volumes are not Terraform resources, so `cdktf destroy` leaves them (and their data) in place."),
     keepUpstreamImages: z
       .boolean()
       .default(true)
@@ -210,13 +188,7 @@ export const DeploymentSchema = z
       .prefault({}),
     registrar: z
       .object({
-        timeoutSeconds: z
-          .number()
-          .int()
-          .min(30)
-          .max(3600)
-          .default(300)
-          .describe("How long the registrar waits for every connector and task to be RUNNING."),
+        timeoutSeconds: z.number().int().min(30).max(3600).default(300).describe("How long the registrar waits for every connector and task to be RUNNING."),
       })
       .strict()
       .prefault({}),

@@ -3,6 +3,7 @@
 // files at start); this module is where connector-configs code imports them from.
 export {
   ConfigError,
+  type ConfigIssue,
   ConfigValidationError,
   checkConfig,
   configIssuesFromZod,
@@ -13,5 +14,4 @@ export {
   isSecretPath,
   parseConfig,
   redactCredentials,
-  type ConfigIssue,
 } from "../../sink-app/src/validation.js";

@@ -3,11 +3,14 @@
 // connector enforces only at start (caught here, at synth time, with an
 // explanation), and defaults for its known traps.
 import { z } from "zod";
+import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
 import {
   autoRestartSchema,
   connectorStateSchema,
   declareKeys,
   enabledSchema,
+  type KeyRenderContext,
+  type KeyTable,
   keyTableOf,
   passthroughSchema,
   predicateKeys,
@@ -15,11 +18,12 @@ import {
   refineCommon,
   transformKeys,
   transformSchema,
-  type KeyRenderContext,
-  type KeyTable,
 } from "./common.js";
 import { renderSecretRef, secretRefSchema } from "./secret.js";
-import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
+
+// Matching control characters is the point: they would end or forge an HTTP header line.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the regex exists to refuse control characters
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]+$/;
 
 export const HTTP_SINK_CONNECTOR_CLASS = "io.aiven.kafka.connect.http.HttpSinkConnector";
 
@@ -37,7 +41,9 @@ export const httpSinkNameSchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, "a name of letters, digits, '_', '.' or '-' starting with a letter")
   .max(100)
-  .describe("Kafka Connect connector name. The sink's consumer group is `Group_<name>` (consumer.override.group.id), as in the previous version of this system.");
+  .describe(
+    "Kafka Connect connector name. The sink's consumer group is `Group_<name>` (consumer.override.group.id), as in the previous version of this system.",
+  );
 
 // Header names are HTTP tokens; values may not contain ',' or ':' because the
 // connector splits `http.headers.additional` on ',' and each entry on ':' (exactly two parts).
@@ -55,7 +61,7 @@ export const oauth2Schema = z
     clientId: z
       .string()
       .min(1)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
+      .regex(NO_CONTROL_CHARACTERS, "no control characters")
       .optional()
       .describe("oauth2.client.id: the client id used to fetch an access token."),
     clientSecret: secretRefSchema.optional().describe("oauth2.client.secret: reference to the client secret (never the secret itself)."),
@@ -68,13 +74,13 @@ export const oauth2Schema = z
     clientScope: z
       .string()
       .min(1)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
+      .regex(NO_CONTROL_CHARACTERS, "no control characters")
       .optional()
       .describe("oauth2.client.scope: scope requested with the token. Unset: none."),
     responseTokenProperty: z
       .string()
       .min(1)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
+      .regex(NO_CONTROL_CHARACTERS, "no control characters")
       .default("access_token")
       .describe("oauth2.response.token.property: JSON property of the token response that holds the access token. Default access_token."),
   })
@@ -164,7 +170,9 @@ export const sinkErrorsSchema = z
           .int()
           .min(1)
           .default(1)
-          .describe("errors.deadletterqueue.topic.replication.factor: used if Connect creates the topic. Default here 1 (Connect's own default, 3, cannot be met by a single-broker Kafka)."),
+          .describe(
+            "errors.deadletterqueue.topic.replication.factor: used if Connect creates the topic. Default here 1 (Connect's own default, 3, cannot be met by a single-broker Kafka).",
+          ),
         contextHeadersEnable: z
           .boolean()
           .default(true)
@@ -197,7 +205,7 @@ export const httpSinkSchema = z
     topics: z
       .array(z.string().regex(/^[A-Za-z0-9._-]+$/, "a Kafka topic name"))
       .min(1)
-      .describe("topics: the topics whose records are sent, e.g. [\"postgres.public.meters\"]."),
+      .describe('topics: the topics whose records are sent, e.g. ["postgres.public.meters"].'),
     url: httpUrlSchema.describe("http.url: the endpoint each request is POSTed to."),
     authorization: authorizationSchema,
     contentType: z
@@ -205,7 +213,9 @@ export const httpSinkSchema = z
       .trim()
       .min(1, "a non-blank Content-Type")
       .default("application/json")
-      .describe("http.headers.content.type: Content-Type of each request. Default here application/json (the connector sends none by default, which many APIs reject)."),
+      .describe(
+        "http.headers.content.type: Content-Type of each request. Default here application/json (the connector sends none by default, which many APIs reject).",
+      ),
     additionalHeaders: z
       .record(headerNameSchema, headerValueSchema)
       .default({})
@@ -229,7 +239,9 @@ export const httpSinkSchema = z
         "Drop Kafka tombstones (null values, which Debezium writes after each delete) with a Filter SMT and the RecordIsTombstone predicate before they reach the connector: the Aiven sink fails its task on a null value. The delete event itself still arrives. Default true.",
       ),
     keyConverter: converterChoice.default("string").describe("key.converter for this sink. Default string."),
-    valueConverter: converterChoice.default("string").describe("value.converter for this sink. Default string: the endpoint receives exactly the Debezium JSON Kafka holds."),
+    valueConverter: converterChoice
+      .default("string")
+      .describe("value.converter for this sink. Default string: the endpoint receives exactly the Debezium JSON Kafka holds."),
     tasksMax: z.number().int().min(1).default(1).describe("tasks.max: parallel tasks (at most the topics' partition count is useful). Default 1."),
     transforms: z.array(transformSchema).default([]).describe("transforms: SMTs applied after the tombstone filter, in order."),
     predicates: z.array(predicateSchema).default([]).describe("predicates: predicates the transforms refer to."),
@@ -243,7 +255,8 @@ export const httpSinkSchema = z
         code: "custom",
         path: ["authorization", "header"],
         input: undefined,
-        message: "a secret reference for the Authorization header, since authorization.type is static (the connector refuses static without http.headers.authorization)",
+        message:
+          "a secret reference for the Authorization header, since authorization.type is static (the connector refuses static without http.headers.authorization)",
       });
     }
     if (auth.type !== "static" && auth.header !== undefined) {
@@ -386,13 +399,21 @@ export const HTTP_SINK_KEYS = declareKeys<HttpSinkConfig>()({
       fields: ["transforms", "dropTombstones"],
       prefix: "transforms.",
       render: (c: HttpSinkConfig) =>
-        transformKeys(c.dropTombstones ? [{ name: TOMBSTONE_TRANSFORM, type: "org.apache.kafka.connect.transforms.Filter", predicate: TOMBSTONE_PREDICATE, config: {} }, ...c.transforms] : c.transforms),
+        transformKeys(
+          c.dropTombstones
+            ? [{ name: TOMBSTONE_TRANSFORM, type: "org.apache.kafka.connect.transforms.Filter", predicate: TOMBSTONE_PREDICATE, config: {} }, ...c.transforms]
+            : c.transforms,
+        ),
     },
     predicates: {
       fields: ["predicates", "dropTombstones"],
       prefix: "predicates.",
       render: (c: HttpSinkConfig) =>
-        predicateKeys(c.dropTombstones ? [{ name: TOMBSTONE_PREDICATE, type: "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone", config: {} }, ...c.predicates] : c.predicates),
+        predicateKeys(
+          c.dropTombstones
+            ? [{ name: TOMBSTONE_PREDICATE, type: "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone", config: {} }, ...c.predicates]
+            : c.predicates,
+        ),
     },
     "errors.tolerance": "errors.tolerance",
     "errors.deadletterqueue.topic.name": "errors.deadLetterQueue.topic",

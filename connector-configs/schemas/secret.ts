@@ -7,7 +7,8 @@ import { z } from "zod";
 // UPPER_SNAKE_CASE: each name becomes a sensitive Terraform variable (TF_VAR_<lower case>) and an
 // environment variable of the containers; the stack's Secrets construct accepts nothing else.
 export const SECRET_ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
-export const SECRET_ENV_EXPECTED = "the NAME of an environment variable in UPPER_SNAKE_CASE (A-Z, digits, '_'), e.g. POSTGRES_DEBEZIUM_PASSWORD, never the secret itself";
+export const SECRET_ENV_EXPECTED =
+  "the NAME of an environment variable in UPPER_SNAKE_CASE (A-Z, digits, '_'), e.g. POSTGRES_DEBEZIUM_PASSWORD, never the secret itself";
 // ConfigTransformer splits `${provider:path:key}` on ':' and stops at '}', so neither may appear.
 const FILE_PART = /^[^:}{\s]+$/;
 
@@ -28,18 +29,14 @@ export const fileSecretSchema = z
       .startsWith("/", "an absolute path inside the Kafka Connect container")
       .regex(FILE_PART, "a path without ':', '{', '}' or spaces")
       .describe("Absolute path, inside the Kafka Connect container, of a Java properties file (FileConfigProvider, `${file:path:key}`)."),
-    key: z
-      .string()
-      .regex(FILE_PART, "a key without ':', '{', '}' or spaces")
-      .describe("Key in that properties file whose value is the secret."),
+    key: z.string().regex(FILE_PART, "a key without ':', '{', '}' or spaces").describe("Key in that properties file whose value is the secret."),
   })
   .strict()
   .describe("Secret read from a properties file mounted into the Kafka Connect container.");
 
 export const secretRefSchema = z
   .union([envSecretSchema, fileSecretSchema], {
-    error:
-      'a secret reference, { env: "VAR_NAME" } or { file: "/abs/path.properties", key: "name" } — never the secret itself',
+    error: 'a secret reference, { env: "VAR_NAME" } or { file: "/abs/path.properties", key: "name" } — never the secret itself',
   })
   .describe(
     'Where Kafka Connect reads the secret: { env: "VAR" } renders `${env:VAR}`, { file: "/path", key: "k" } renders `${file:/path:k}`. Needs the worker setting config.providers=env,file.',

@@ -9,16 +9,32 @@ import { join } from "node:path";
 import type pg from "pg";
 import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
+import { reportCleanup } from "../test-env/cleanup.js";
 import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
-import { intOption, log, machineInfo, onCleanup, parseCli, REPO, RESULTS_DIR, round, runMain, sleep, summarize, timestampName, waitUntil, writeResult } from "./lib/common.js";
-import { startBenchEnv, type BenchEnv } from "./lib/env.js";
+import {
+  intOption,
+  log,
+  machineInfo,
+  onCleanup,
+  parseCli,
+  REPO,
+  RESULTS_DIR,
+  round,
+  runMain,
+  sleep,
+  summarize,
+  timestampName,
+  waitUntil,
+  writeResult,
+} from "./lib/common.js";
+import { type BenchEnv, startBenchEnv } from "./lib/env.js";
 import { jdbcSinkConfig, validateJdbcSink } from "./lib/jdbc-sink.js";
 import { KafkaAdmin, readTopic, topicBytes } from "./lib/kafka.js";
 import { deleteMeters, IdPool, insertMeters, MeterData, updateReadings } from "./lib/meters.js";
 import { applySource, benchSinkApp, connectClient, createDatabase, createSourceDatabase, pgClient, projectPostgresSource } from "./lib/pipeline.js";
 import { summarizeProfile } from "./lib/profile.js";
-import { runConsumeWorker, type RawResult } from "./lib/raw.js";
+import { type RawResult, runConsumeWorker } from "./lib/raw.js";
 import { renderChart, type Series } from "./lib/svg.js";
 
 const USAGE = `
@@ -112,7 +128,15 @@ interface CaptureResult {
   timeline: Point[];
 }
 
-async function driveChanges(src: pg.Client, admin: KafkaAdmin, topic: string, events: number, data: MeterData, pool: IdPool, baseRecords: number): Promise<CaptureResult> {
+async function driveChanges(
+  src: pg.Client,
+  admin: KafkaAdmin,
+  topic: string,
+  events: number,
+  data: MeterData,
+  pool: IdPool,
+  baseRecords: number,
+): Promise<CaptureResult> {
   const deletes = Math.floor(events * 0.005);
   const inserts = Math.max(1, Math.round(events * 0.7));
   const updates = events - inserts - deletes;
@@ -141,10 +165,15 @@ async function driveChanges(src: pg.Client, admin: KafkaAdmin, topic: string, ev
     }
   })();
 
-  let done = { ins: 0, upd: 0, del: 0 };
+  const done = { ins: 0, upd: 0, del: 0 };
   for (let i = 0; i < chunks; i++) {
     const n = Math.min(chunk, inserts - 1 - done.ins);
-    pool.add(await insertMeters(src, Array.from({ length: n }, () => data.row())));
+    pool.add(
+      await insertMeters(
+        src,
+        Array.from({ length: n }, () => data.row()),
+      ),
+    );
     done.ins += n;
     // updates and deletes keep pace with the inserts, on rows that exist
     const updTarget = Math.round((updates * (i + 1)) / chunks);
@@ -310,7 +339,13 @@ interface LatencyRun {
   perSecond: Array<{ t: number; p50: number; p99: number; n: number }>;
 }
 
-async function steadyLoad(src: pg.Client, data: MeterData, pool: IdPool, rate: number, seconds: number): Promise<{ changes: number; ms: number; ids: number[] }> {
+async function steadyLoad(
+  src: pg.Client,
+  data: MeterData,
+  pool: IdPool,
+  rate: number,
+  seconds: number,
+): Promise<{ changes: number; ms: number; ids: number[] }> {
   const started = performance.now();
   let done = 0;
   let lastLog = Date.now();
@@ -326,7 +361,10 @@ async function steadyLoad(src: pg.Client, data: MeterData, pool: IdPool, rate: n
     const n = Math.min(due, 200);
     // half new meters, half new readings of meters not yet touched in this phase: one change per row
     const nIns = Math.ceil(n / 2);
-    const newIds = await insertMeters(src, Array.from({ length: nIns }, () => data.row()));
+    const newIds = await insertMeters(
+      src,
+      Array.from({ length: nIns }, () => data.row()),
+    );
     const upd = pool.sample(n - nIns, data.random.bind(data), true);
     await updateReadings(src, data, upd);
     ids.push(...newIds, ...upd);
@@ -403,7 +441,13 @@ async function latencyRun(opts: {
       const s = summarize(v);
       return { t, p50: round(s.p50 ?? 0), p99: round(s.p99 ?? 0), n: s.count };
     });
-  const r2 = (s: ReturnType<typeof summarize>) => ({ ...s, p50: s.p50 === null ? null : round(s.p50), p90: s.p90 === null ? null : round(s.p90), p99: s.p99 === null ? null : round(s.p99), max: s.max === null ? null : round(s.max) });
+  const r2 = (s: ReturnType<typeof summarize>) => ({
+    ...s,
+    p50: s.p50 === null ? null : round(s.p50),
+    p90: s.p90 === null ? null : round(s.p90),
+    p99: s.p99 === null ? null : round(s.p99),
+    max: s.max === null ? null : round(s.max),
+  });
   const result: LatencyRun = {
     label: opts.label,
     batching: opts.batching,
@@ -482,8 +526,8 @@ async function startServers(flags: Flags, runId: string): Promise<{ bench: Bench
   const mm = await pgClient(pgInfo, TARGET_DB);
   onCleanup("database clients", async () => {
     // closing twice, or a client whose server is already gone, is nothing to report
-    await src.end().catch(() => undefined);
-    await mm.end().catch(() => undefined);
+    await src.end().catch(reportCleanup("src.end()"));
+    await mm.end().catch(reportCleanup("mm.end()"));
   });
   const admin = await KafkaAdmin.connect(env.kafka.bootstrap);
   onCleanup("kafka admin", () => admin.close());
@@ -592,7 +636,14 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
 async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>, truth: { rows: number; sum: string }) {
   const records = capture.topicRecords;
   const client = connectClient(b.env.connect!.url);
-  const config = jdbcSinkConfig({ name: JDBC_CONNECTOR, topic: b.topic, postgres: b.pgInfo, database: TARGET_DB, table: JDBC_TABLE, batchSize: SHIPPED_BATCHING.maxEvents });
+  const config = jdbcSinkConfig({
+    name: JDBC_CONNECTOR,
+    topic: b.topic,
+    postgres: b.pgInfo,
+    database: TARGET_DB,
+    table: JDBC_TABLE,
+    batchSize: SHIPPED_BATCHING.maxEvents,
+  });
   await validateJdbcSink(client, config);
   const connectPid = b.env.processes.connect!.pid;
   log(`JDBC sink drain: ${records} records (upsert, primary.key.mode record_key, delete.enabled, batch.size ${SHIPPED_BATCHING.maxEvents})`);
@@ -600,7 +651,9 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
   let deleted = false;
   await client.putConfig(JDBC_CONNECTOR, config);
   // deleted below on success; this one covers a failed run
-  onCleanup("jdbc sink connector", () => (deleted ? undefined : client.delete(JDBC_CONNECTOR).catch((err: Error) => log(`  JDBC sink connector not deleted: ${err.message}`))));
+  onCleanup("jdbc sink connector", () =>
+    deleted ? undefined : client.delete(JDBC_CONNECTOR).catch((err: Error) => log(`  JDBC sink connector not deleted: ${err.message}`)),
+  );
   const drain = await watchDrain({
     what: "JDBC sink",
     target: b.mm,
@@ -620,7 +673,10 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
   });
   const jc = await b.mm.query<{ n: string; s: string }>(`SELECT count(*) AS n, coalesce(sum(last_value::numeric), 0)::text AS s FROM public.${JDBC_TABLE}`);
   const columns = (
-    await b.mm.query<{ c: string }>(`SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [JDBC_TABLE])
+    await b.mm.query<{ c: string }>(
+      `SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`,
+      [JDBC_TABLE],
+    )
   ).rows.map((r) => r.c);
   const rows = Number(jc.rows[0]!.n);
   const sumMatches = Number(jc.rows[0]!.s) === Number(truth.sum);
@@ -631,7 +687,9 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
     eventsPerSecInclStartup: Math.round(records / ((drain.endAt - started) / 1000)),
     check: { rows, sourceRows: truth.rows, readingSumMatches: sumMatches, ok: rows === truth.rows && sumMatches, columns },
   };
-  log(`  JDBC sink: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s), Connect JVM ${result.cpuSeconds} CPU s; rows ok: ${result.check.ok}`);
+  log(
+    `  JDBC sink: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s), Connect JVM ${result.cpuSeconds} CPU s; rows ok: ${result.check.ok}`,
+  );
   await client.delete(JDBC_CONNECTOR);
   deleted = true;
   return { result, config };
@@ -766,8 +824,19 @@ async function main(flags: Flags): Promise<number> {
     at: new Date().toISOString(),
     figures,
     targets,
-    capture: { ...capture, timeline: undefined, sourcePollIntervalMs: renderedSource["poll.interval.ms"] ?? "unset (Debezium default 500)", debeziumRecordsPerSec: Math.round((capture.topicRecords - capture.snapshotRecords) / (capture.captureMs / 1000)) },
-    sinkApp: { ...sink, timeline: undefined, config: `shipped defaults: batching ${SHIPPED_BATCHING.maxEvents} events / ${SHIPPED_BATCHING.maxWaitMs} ms, one consumer group, PostgreSQL target`, runtime: "node dist/main.js (bundled by sink-app/build.mjs, as the image runs it)", sinkAppCommit },
+    capture: {
+      ...capture,
+      timeline: undefined,
+      sourcePollIntervalMs: renderedSource["poll.interval.ms"] ?? "unset (Debezium default 500)",
+      debeziumRecordsPerSec: Math.round((capture.topicRecords - capture.snapshotRecords) / (capture.captureMs / 1000)),
+    },
+    sinkApp: {
+      ...sink,
+      timeline: undefined,
+      config: `shipped defaults: batching ${SHIPPED_BATCHING.maxEvents} events / ${SHIPPED_BATCHING.maxWaitMs} ms, one consumer group, PostgreSQL target`,
+      runtime: "node dist/main.js (bundled by sink-app/build.mjs, as the image runs it)",
+      sinkAppCommit,
+    },
     jdbcSink: jdbc ? { ...jdbc.result, timeline: undefined, config: jdbc.config } : null,
     raw: { runs: raw.runs, parsed: raw.parsed },
     latency,
@@ -781,11 +850,16 @@ async function main(flags: Flags): Promise<number> {
     ],
   };
   const jsonFile = writeResult(`${runId}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  const svgFile = writeResult(`${runId}.svg`, chart(runId, flags, figures, capture, sink, jdbc?.result ?? null, raw.eventsPerSec, latency, drain.app, drain.appStarted, machine));
+  const svgFile = writeResult(
+    `${runId}.svg`,
+    chart(runId, flags, figures, capture, sink, jdbc?.result ?? null, raw.eventsPerSec, latency, drain.app, drain.appStarted, machine),
+  );
   const png = tryRenderPng(svgFile);
   log(`results: ${jsonFile}, ${svgFile}${png ? `, ${png}` : ""}`);
   const targetsMet = Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.met]));
-  process.stdout.write(`${JSON.stringify({ benchmark: "sink-app", runId, ...figures, targetsMet, sinkRowsOk: sink.check.ok, jdbcRowsOk: jdbc?.result.check.ok ?? null, file: jsonFile, svg: svgFile })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: "sink-app", runId, ...figures, targetsMet, sinkRowsOk: sink.check.ok, jdbcRowsOk: jdbc?.result.check.ok ?? null, file: jsonFile, svg: svgFile })}\n`,
+  );
   clearInterval(loadTimer);
   // a broken check (rows not matching the source) means the run broke, not a slow figure
   return sink.check.ok && (jdbc?.result.check.ok ?? true) ? 0 : 1;
@@ -829,8 +903,17 @@ function chart(
             xLabel: "seconds into the steady load",
             yLabel: "ms",
             series: [
-              seriesOf("p99", "#d62728", latency.perSecond.map((p) => [p.t, p.p99] as Point)),
-              seriesOf("p50", "#ff9896", latency.perSecond.map((p) => [p.t, p.p50] as Point), true),
+              seriesOf(
+                "p99",
+                "#d62728",
+                latency.perSecond.map((p) => [p.t, p.p99] as Point),
+              ),
+              seriesOf(
+                "p50",
+                "#ff9896",
+                latency.perSecond.map((p) => [p.t, p.p50] as Point),
+                true,
+              ),
             ],
             refLines: [{ y: TARGETS.p99Ms, label: `target p99 ${TARGETS.p99Ms} ms`, color: "#444" }],
           },
@@ -841,9 +924,23 @@ function chart(
       xLabel: "seconds since the sink-app started",
       yLabel: "MiB",
       series: [
-        seriesOf("RSS", "#8c564b", app.memory.map((m) => [t(m.t), m.rssMiB] as Point)),
-        seriesOf("JS heap used", "#17becf", app.memory.filter((m) => m.heapUsedMiB !== undefined).map((m) => [t(m.t), m.heapUsedMiB!] as Point), true),
-        seriesOf("external (Buffers)", "#bcbd22", app.memory.filter((m) => m.externalMiB !== undefined).map((m) => [t(m.t), m.externalMiB!] as Point), true),
+        seriesOf(
+          "RSS",
+          "#8c564b",
+          app.memory.map((m) => [t(m.t), m.rssMiB] as Point),
+        ),
+        seriesOf(
+          "JS heap used",
+          "#17becf",
+          app.memory.filter((m) => m.heapUsedMiB !== undefined).map((m) => [t(m.t), m.heapUsedMiB!] as Point),
+          true,
+        ),
+        seriesOf(
+          "external (Buffers)",
+          "#bcbd22",
+          app.memory.filter((m) => m.externalMiB !== undefined).map((m) => [t(m.t), m.externalMiB!] as Point),
+          true,
+        ),
       ],
       refLines: [{ y: TARGETS.peakRssMiB, label: `target ${TARGETS.peakRssMiB} MiB`, color: "#444" }],
     },

@@ -14,18 +14,19 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type pg from "pg";
-import type { DemoApiServer } from "../../sink-app/src/demo-api/server.js";
-import type { BenchEnv } from "./lib/env.js";
 import meterMasterMapping from "../../connector-configs/meter-master.js";
-import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
-import { startDemoApi } from "../../sink-app/src/demo-api/server.js";
 import { decodeRecord } from "../../sink-app/src/decode/envelope.js";
 import { batchIdempotencyKey, idempotencyKeyFor } from "../../sink-app/src/delivery/http/idempotency.js";
-import { MeterMasterMappingSchema } from "../../sink-app/src/mapping/schema.js";
+import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
+import type { DemoApiServer } from "../../sink-app/src/demo-api/server.js";
+import { startDemoApi } from "../../sink-app/src/demo-api/server.js";
 import type { NamedSourceMapping } from "../../sink-app/src/mapping/map-event.js";
+import { MeterMasterMappingSchema } from "../../sink-app/src/mapping/schema.js";
 import { apiItemFor } from "../../sink-app/src/pipeline/api-payload.js";
+import { reportCleanup } from "../test-env/cleanup.js";
 import { metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import { intOption, log, machineInfo, onCleanup, parseCli, round, runMain, sleep, timestampName, waitUntil, writeResult } from "./lib/common.js";
+import type { BenchEnv } from "./lib/env.js";
 import { startBenchEnv } from "./lib/env.js";
 import { KafkaAdmin, readTopic } from "./lib/kafka.js";
 import { deleteMeters, IdPool, insertMeters, MeterData, seededRandom, updateReadings } from "./lib/meters.js";
@@ -151,7 +152,10 @@ async function changeRun(opts: {
     upds = Math.min(upds, Math.floor(opts.pool.size / 2));
     dels = Math.min(dels, Math.floor(opts.pool.size / 4));
     await opts.src.query("BEGIN");
-    const newIds = await insertMeters(opts.src, Array.from({ length: ins }, () => opts.data.row()));
+    const newIds = await insertMeters(
+      opts.src,
+      Array.from({ length: ins }, () => opts.data.row()),
+    );
     opts.pool.add(newIds);
     counts.inserts += newIds.length;
     counts.updates += await updateReadings(opts.src, opts.data, opts.pool.sample(upds, opts.data.random.bind(opts.data)));
@@ -275,8 +279,8 @@ async function startPipeline({ changes, seed }: Settings): Promise<Pipeline> {
   const mm = await pgClient(pgInfo, TARGET_DB);
   onCleanup("database clients", async () => {
     // closing a client whose server is already gone is nothing to report
-    await src.end().catch(() => undefined);
-    await mm.end().catch(() => undefined);
+    await src.end().catch(reportCleanup("src.end()"));
+    await mm.end().catch(reportCleanup("mm.end()"));
   });
   const admin = await KafkaAdmin.connect(env.kafka.bootstrap);
   onCleanup("kafka admin", () => admin.close());
@@ -389,10 +393,22 @@ async function changesUnderFaults(p: Pipeline, { changes, rate, kills, seed }: S
   const [markerId] = await insertMeters(src, [data.row({ serial_no: "CHAOS-END-MARKER" })]);
   counts.inserts++;
   const changesMade = counts.inserts + counts.updates + counts.deletes;
-  log(`changes done in ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}; ${killsDone} kills, Connect restarted: ${connectRestart !== null}`);
+  log(
+    `changes done in ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${JSON.stringify(counts)}; ${killsDone} kills, Connect restarted: ${connectRestart !== null}`,
+  );
   if (!app.running()) await app.start(120_000);
 
-  return { counts, deleted, markerId: markerId!, changesMade, killsDone, connectRestart: connectRestart as { downMs: number } | null, events, runStarted, changeRunS };
+  return {
+    counts,
+    deleted,
+    markerId: markerId!,
+    changesMade,
+    killsDone,
+    connectRestart: connectRestart as { downMs: number } | null,
+    events,
+    runStarted,
+    changeRunS,
+  };
 }
 
 /** Both sinks caught up: the marker row is in Meter Master, and both groups committed the whole topic. */
@@ -407,7 +423,8 @@ async function waitCaughtUp(p: Pipeline, markerId: number): Promise<void> {
       app.assertRunning();
       const end = await admin.endOffset(topic);
       const [c1, c2] = [await admin.committed(mmGroup, topic), await admin.committed(apiGroup, topic)];
-      const marker = (await mm.query("SELECT 1 FROM public.meter_master WHERE source_system = $1 AND source_key = $2", [SOURCE, String(markerId)])).rowCount ?? 0;
+      const marker =
+        (await mm.query("SELECT 1 FROM public.meter_master WHERE source_system = $1 AND source_key = $2", [SOURCE, String(markerId)])).rowCount ?? 0;
       if (Date.now() - lastWait > 5_000) {
         lastWait = Date.now();
         log(`  catching up: topic ${end}, Meter Master committed ${c1}, API committed ${c2}, marker ${marker ? "written" : "not yet"}`);
@@ -487,7 +504,22 @@ async function reconcileAll(p: Pipeline, deleted: Set<number>) {
   const statusCounts: Record<string, number> = {};
   for (const r of proxy.requests) statusCounts[String(r.status)] = (statusCounts[String(r.status)] ?? 0) + 1;
 
-  return { mmReport, topicRecords, tombstones, snapshotReads, changeKeys, dlqCounts, summary, changesWithSeveralKeys, wrongKey, deliveredKeys, notDelivered, unexpectedDeliveries, headerMismatch, statusCounts };
+  return {
+    mmReport,
+    topicRecords,
+    tombstones,
+    snapshotReads,
+    changeKeys,
+    dlqCounts,
+    summary,
+    changesWithSeveralKeys,
+    wrongKey,
+    deliveredKeys,
+    notDelivered,
+    unexpectedDeliveries,
+    headerMismatch,
+    statusCounts,
+  };
 }
 
 async function main(settings: Settings): Promise<number> {
@@ -495,15 +527,31 @@ async function main(settings: Settings): Promise<number> {
   const rnd = seededRandom(seed);
   const runId = timestampName();
   const machine = machineInfo();
-  log(`chaos ${runId}: ${changes} changes at ${rate}/s (~${Math.round(changes / rate)} s), ${kills} x kill -9 of the sink-app, 1 Kafka Connect restart, API faults ${JSON.stringify(FAULTS)}`);
+  log(
+    `chaos ${runId}: ${changes} changes at ${rate}/s (~${Math.round(changes / rate)} s), ${kills} x kill -9 of the sink-app, 1 Kafka Connect restart, API faults ${JSON.stringify(FAULTS)}`,
+  );
 
   const p = await startPipeline(settings);
   const run = await changesUnderFaults(p, settings, rnd);
   await waitCaughtUp(p, run.markerId);
   log("caught up; reconciling");
   const metrics = await p.app.metrics();
-  const { mmReport, topicRecords, tombstones, snapshotReads, changeKeys, dlqCounts, summary, changesWithSeveralKeys, wrongKey, deliveredKeys, notDelivered, unexpectedDeliveries, headerMismatch, statusCounts } =
-    await reconcileAll(p, run.deleted);
+  const {
+    mmReport,
+    topicRecords,
+    tombstones,
+    snapshotReads,
+    changeKeys,
+    dlqCounts,
+    summary,
+    changesWithSeveralKeys,
+    wrongKey,
+    deliveredKeys,
+    notDelivered,
+    unexpectedDeliveries,
+    headerMismatch,
+    statusCounts,
+  } = await reconcileAll(p, run.deleted);
   const { counts, changesMade, killsDone, connectRestart, events, runStarted, changeRunS } = run;
   const { app, proxy } = p;
 
@@ -568,11 +616,17 @@ async function main(settings: Settings): Promise<number> {
   const ok = lost === 0 && Object.values(checks).every(Boolean);
   process.stdout.write(`${JSON.stringify({ benchmark: "chaos", runId, ...counted, checks, ok, file })}\n`);
   if (!ok) {
-    log(`FAILED: ${Object.entries(checks).filter(([, v]) => !v).map(([k]) => k).join(", ") || `lost ${lost}`}`);
+    log(
+      `FAILED: ${
+        Object.entries(checks)
+          .filter(([, v]) => !v)
+          .map(([k]) => k)
+          .join(", ") || `lost ${lost}`
+      }`,
+    );
   }
   return ok ? 0 : 1;
 }
-
 
 const settings = settingsFrom(process.argv.slice(2));
 runMain("chaos", () => main(settings));

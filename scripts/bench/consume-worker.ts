@@ -11,6 +11,7 @@
 import { createRequire } from "node:module";
 import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
+import { reportCleanup } from "../test-env/cleanup.js";
 import { memoryOf } from "../test-env/proc-stats.js";
 import { parseCli } from "./lib/common.js";
 
@@ -64,9 +65,9 @@ async function platformatic(bootstrap: string, topic: string, expected: number, 
       });
       stream.on("error", reject);
     });
-    await stream.close().catch(() => undefined);
+    await stream.close().catch(reportCleanup("stream.close()"));
   } finally {
-    await consumer.close(true).catch(() => undefined);
+    await consumer.close(true).catch(reportCleanup("consumer.close(true)"));
   }
 }
 
@@ -93,7 +94,7 @@ async function kafkajs(bootstrap: string, topic: string, expected: number, parse
         .catch(reject);
     });
   } finally {
-    await consumer.disconnect().catch(() => undefined);
+    await consumer.disconnect().catch(reportCleanup("consumer.disconnect()"));
   }
 }
 
@@ -102,7 +103,9 @@ async function confluent(bootstrap: string, topic: string, expected: number, par
   const require = createRequire(`${moduleDir.replace(/\/$/, "")}/package.json`);
   const lib = require("@confluentinc/kafka-javascript") as {
     KafkaJS: {
-      Kafka: new (cfg: unknown) => {
+      Kafka: new (
+        cfg: unknown,
+      ) => {
         consumer(cfg: unknown): {
           connect(): Promise<void>;
           subscribe(s: { topics: string[] }): Promise<void>;
@@ -133,7 +136,7 @@ async function confluent(bootstrap: string, topic: string, expected: number, par
         .catch(reject);
     });
   } finally {
-    await consumer.disconnect().catch(() => undefined);
+    await consumer.disconnect().catch(reportCleanup("consumer.disconnect()"));
   }
 }
 

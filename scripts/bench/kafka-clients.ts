@@ -16,7 +16,7 @@ import { intOption, log, machineInfo, onCleanup, parseCli, REPO, round, runMain,
 import { debeziumRecordFactory } from "./lib/debezium-records.js";
 import { startBenchEnv } from "./lib/env.js";
 import { KafkaAdmin } from "./lib/kafka.js";
-import { runConsumeWorker, type RawResult } from "./lib/raw.js";
+import { type RawResult, runConsumeWorker } from "./lib/raw.js";
 
 const USAGE = `
 usage: npm run bench:clients -- [options]
@@ -176,7 +176,9 @@ async function main(argv: string[]): Promise<number> {
   const produced = await produce(env.kafka.bootstrap, records, batchRecords);
   const end = await admin.endOffset(TOPIC);
   if (end < records) throw new Error(`topic has ${end} records, expected ${records}`);
-  log(`produced ${records} records (${round(produced.bytes / 2 ** 20, 1)} MiB, avg ${Math.round(produced.bytes / records)} B) in ${(produced.ms / 1000).toFixed(1)} s`);
+  log(
+    `produced ${records} records (${round(produced.bytes / 2 ** 20, 1)} MiB, avg ${Math.round(produced.bytes / records)} B) in ${(produced.ms / 1000).toFixed(1)} s`,
+  );
 
   let confluent: ConfluentAttempt;
   let confluentDir: string | undefined;
@@ -197,9 +199,19 @@ async function main(argv: string[]): Promise<number> {
     // alternate the order, so neither client always runs on a warmer page cache
     const order = run % 2 === 1 ? clients : [...clients].reverse();
     for (const client of order) {
-      const r = await runConsumeWorker({ client, bootstrap: env.kafka.bootstrap, topic: TOPIC, records, parse, confluentModuleDir: confluentDir, timeoutMs: 300_000 });
+      const r = await runConsumeWorker({
+        client,
+        bootstrap: env.kafka.bootstrap,
+        topic: TOPIC,
+        records,
+        parse,
+        confluentModuleDir: confluentDir,
+        timeoutMs: 300_000,
+      });
       results[client]!.push(r);
-      log(`run ${run} ${client}: ${r.error ? `ERROR ${r.error}` : `${r.eventsPerSec} events/s, ${r.mbPerSec} MiB/s, ${r.cpuSeconds} CPU s, peak RSS ${r.peakRssMiB} MiB`}`);
+      log(
+        `run ${run} ${client}: ${r.error ? `ERROR ${r.error}` : `${r.eventsPerSec} events/s, ${r.mbPerSec} MiB/s, ${r.cpuSeconds} CPU s, peak RSS ${r.peakRssMiB} MiB`}`,
+      );
     }
   }
 

@@ -1,28 +1,29 @@
 // The connectors CLI (`npm run connectors -- <command>`): operate the
 // connectors on a running Kafka Connect, validate config files offline, apply
 // them (same code as the registrar), and scaffold new HTTP sink files.
-import { Command, CommanderError, Option } from "commander";
-import Table from "cli-table3";
-import { writeFile, access } from "node:fs/promises";
+
+import { access, writeFile } from "node:fs/promises";
 import path from "node:path";
+import Table from "cli-table3";
+import { Command, CommanderError, Option } from "commander";
+import { CONNECTOR_CONFIG_DIR, type ConfigSet, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile } from "../../connector-configs/load.js";
+import { DEFAULT_OWNER, renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
+import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
 import {
   ConnectClient,
   ConnectError,
   ConnectorNotFoundError,
-  ConnectUnreachableError,
   type ConnectorOverview,
   type ConnectorStatus,
+  ConnectUnreachableError,
 } from "../../sink-app/src/connect/client.js";
-import { CONNECT_STATE, reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
-import { tryDeclaredConnectors } from "../operate/declared.js";
-import { registerOperateCommands } from "../operate/commands.js";
-import { registerVerifyCommand } from "../operate/verify.js";
-import { registerResyncCommand } from "../operate/resync.js";
-import { OperatorError } from "../operate/plan.js";
 import { OWNER_KEY } from "../../sink-app/src/connect/desired.js";
-import { ConfigValidationError, formatIssues } from "../../connector-configs/schemas/errors.js";
-import { CONNECTOR_CONFIG_DIR, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile, type ConfigSet } from "../../connector-configs/load.js";
-import { DEFAULT_OWNER, renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
+import { CONNECT_STATE, ReconcileError, reconcile } from "../../sink-app/src/connect/reconcile.js";
+import { registerOperateCommands } from "../operate/commands.js";
+import { tryDeclaredConnectors } from "../operate/declared.js";
+import { OperatorError } from "../operate/plan.js";
+import { registerResyncCommand } from "../operate/resync.js";
+import { registerVerifyCommand } from "../operate/verify.js";
 import { httpSinkFileContent, httpSinkFileName, validateHttpSinkAnswers } from "./http-sink-file.js";
 
 export const DEFAULT_CONNECT_URL = "http://127.0.0.1:8083";
@@ -53,13 +54,6 @@ function clientFor(opts: { connectUrl?: string; waitSeconds?: string }, io: CliI
   return new ConnectClient({ url: resolveConnectUrl(opts.connectUrl, io.env), retry: { totalMs } });
 }
 
-function tasksSummary(s: ConnectorStatus): string {
-  if (s.tasks.length === 0) return "none";
-  const counts = new Map<string, number>();
-  for (const t of s.tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
-  return [...counts].map(([state, n]) => `${n} ${state}`).join(", ");
-}
-
 const shortClass = (c: string | undefined) => (c ?? "?").split(".").pop() ?? "?";
 const firstLine = (s: string | undefined) => (s ?? "").split("\n")[0] ?? "";
 
@@ -68,9 +62,7 @@ async function requireKnown(client: ConnectClient, name: string): Promise<Record
   const all = await client.listConnectors();
   if (!(name in all)) {
     const known = Object.keys(all).sort();
-    throw new CliError(
-      `No connector named "${name}" on Kafka Connect at ${client.url}. Known connectors: ${known.length ? known.join(", ") : "(none)"}`,
-    );
+    throw new CliError(`No connector named "${name}" on Kafka Connect at ${client.url}. Known connectors: ${known.length ? known.join(", ") : "(none)"}`);
   }
   return all;
 }
@@ -101,16 +93,20 @@ export function buildProgram(io: CliIo): Command {
       .addOption(new Option("--wait-seconds <s>", "how long to retry while Connect is unreachable or rebalancing").default("5"))
       .option("--json", "print JSON instead of a table");
 
-  connectOpts(program.command("list").description("List connectors with their state."))
-    .action(async (opts) => {
-      const rows = listRows(await clientFor(opts, io).listConnectors());
-      if (opts.json) return io.out(JSON.stringify(rows, null, 2));
-      const t = new Table({ head: ["name", "type", "class", "state", "tasks", "managed by"] });
-      for (const r of rows) t.push([r.name, r.type, shortClass(r.class), r.state, r.tasks.map((x) => `${x.id}:${x.state}`).join(" ") || "none", r.managedBy ?? "-"]);
-      io.out(rows.length ? t.toString() : "No connectors.");
-    });
+  connectOpts(program.command("list").description("List connectors with their state.")).action(async (opts) => {
+    const rows = listRows(await clientFor(opts, io).listConnectors());
+    if (opts.json) return io.out(JSON.stringify(rows, null, 2));
+    const t = new Table({ head: ["name", "type", "class", "state", "tasks", "managed by"] });
+    for (const r of rows)
+      t.push([r.name, r.type, shortClass(r.class), r.state, r.tasks.map((x) => `${x.id}:${x.state}`).join(" ") || "none", r.managedBy ?? "-"]);
+    io.out(rows.length ? t.toString() : "No connectors.");
+  });
 
-  connectOpts(program.command("status [name]").description("Connector and task states, declared (config files) vs actual (worker), with the first line of any failure trace."))
+  connectOpts(
+    program
+      .command("status [name]")
+      .description("Connector and task states, declared (config files) vs actual (worker), with the first line of any failure trace."),
+  )
     .option("--dir <dir>", "connector-configs directory the declared states are read from", CONNECTOR_CONFIG_DIR)
     .action(async (name: string | undefined, opts) => {
       const client = clientFor(opts, io);
@@ -118,7 +114,10 @@ export function buildProgram(io: CliIo): Command {
       if (name) {
         await requireKnown(client, name);
         statuses = [await client.status(name)];
-      } else statuses = Object.values(await client.listConnectors()).map((o) => o.status).sort((a, b) => a.name.localeCompare(b.name));
+      } else
+        statuses = Object.values(await client.listConnectors())
+          .map((o) => o.status)
+          .sort((a, b) => a.name.localeCompare(b.name));
       const files = await tryDeclaredConnectors(opts.dir);
       if ("error" in files) io.err(`(declared states unknown: ${files.error})`);
       const declaredOf = (n: string) => ("declared" in files ? (files.declared.get(n)?.state ?? null) : null);
@@ -180,10 +179,13 @@ export function buildProgram(io: CliIo): Command {
     .option("--timeout-seconds <s>", "how long one connector may take to reach RUNNING", "180")
     .action(async (opts) => {
       const loaded = await loadConnectorConfigs(opts.dir);
-      const desired = renderDesiredConnectors([...loaded.sources, ...loaded.httpSinks].map((l) => l.config), {
-        owner: opts.owner,
-        externalSources: opts.external ?? [],
-      });
+      const desired = renderDesiredConnectors(
+        [...loaded.sources, ...loaded.httpSinks].map((l) => l.config),
+        {
+          owner: opts.owner,
+          externalSources: opts.external ?? [],
+        },
+      );
       const client = clientFor({ ...opts, waitSeconds: opts.waitSeconds }, io);
       const r = await reconcile(desired, client, {
         runningTimeoutMs: Number(opts.timeoutSeconds) * 1000,
@@ -219,13 +221,20 @@ export function buildProgram(io: CliIo): Command {
         if (topics.length === 0) throw new CliError("No topics found on the running connectors (GET /connectors/{name}/topics). Pass --topic explicitly.");
         topic = await p.select({ message: "Topic to deliver", choices: topics.map((t) => ({ name: t, value: t })) });
       }
-      const url: string = opts.url ?? (await ask("url").input({ message: "Endpoint URL (http:// or https://)", validate: (v) => /^https?:\/\/\S+$/.test(v) || "an http(s) URL" }));
+      const url: string =
+        opts.url ??
+        (await ask("url").input({ message: "Endpoint URL (http:// or https://)", validate: (v) => /^https?:\/\/\S+$/.test(v) || "an http(s) URL" }));
       const name: string =
-        opts.name ?? (await ask("name").input({ message: "Connector name (consumer group will be Group_<name>)", validate: (v) => /^[A-Za-z][A-Za-z0-9_.-]*$/.test(v) || "letters, digits, '_', '.', '-', starting with a letter" }));
+        opts.name ??
+        (await ask("name").input({
+          message: "Connector name (consumer group will be Group_<name>)",
+          validate: (v) => /^[A-Za-z][A-Za-z0-9_.-]*$/.test(v) || "letters, digits, '_', '.', '-', starting with a letter",
+        }));
       validateHttpSinkAnswers({ name, topic, url }, "add-http-sink");
       const dir = path.join(opts.dir, HTTP_SINKS_SUBDIR);
       const file = path.join(dir, httpSinkFileName(name));
       if (!opts.force && (await exists(file))) throw new CliError(`${file} already exists; choose another name or pass --force`);
+      // Only to refuse a name already taken: files that do not load are reported by validate, not here.
       const existing = await loadConnectorConfigs(opts.dir).catch(() => undefined);
       const clash = existing && [...existing.sources, ...existing.httpSinks].find((l) => l.config.name === name && l.file !== file);
       if (clash) throw new CliError(`A connector named "${name}" is already declared in ${clash.displayFile}; choose another name`);
@@ -250,10 +259,20 @@ function summarize(set: ConfigSet): { file: string; what: string; topics?: strin
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
   return [
     ...(set.deployment ? [{ file: set.deployment.displayFile, what: `deployment "${set.deployment.config.name}"` }] : []),
-    ...(set.mapping ? [{ file: set.mapping.displayFile, what: `Meter Master mapping of ${plural(Object.keys(set.mapping.config.sources).length, "source")}` }] : []),
+    ...(set.mapping
+      ? [{ file: set.mapping.displayFile, what: `Meter Master mapping of ${plural(Object.keys(set.mapping.config.sources).length, "source")}` }]
+      : []),
     ...(set.endpoints ? [{ file: set.endpoints.displayFile, what: `API endpoints of ${plural(Object.keys(set.endpoints.config).length, "source")}` }] : []),
-    ...set.sources.map((l) => ({ file: l.displayFile, what: `${l.config.kind} "${l.config.name}"${l.config.enabled ? "" : ", disabled"}`, topics: sourceTopics(l.config) })),
-    ...set.httpSinks.map((l) => ({ file: l.displayFile, what: `${l.config.kind} "${l.config.name}"${l.config.enabled ? "" : ", disabled"}`, topics: l.config.topics })),
+    ...set.sources.map((l) => ({
+      file: l.displayFile,
+      what: `${l.config.kind} "${l.config.name}"${l.config.enabled ? "" : ", disabled"}`,
+      topics: sourceTopics(l.config),
+    })),
+    ...set.httpSinks.map((l) => ({
+      file: l.displayFile,
+      what: `${l.config.kind} "${l.config.name}"${l.config.enabled ? "" : ", disabled"}`,
+      topics: l.config.topics,
+    })),
   ];
 }
 

@@ -1,9 +1,9 @@
 // Pure: the TypeScript source of a new HTTP sink config file, as
 // `connectors add-http-sink` writes it (reviewable, deployed by cdktf deploy).
 import path from "node:path";
+import { CONNECTOR_CONFIG_DIR } from "../../connector-configs/load.js";
 import { parseConfig } from "../../connector-configs/schemas/errors.js";
 import { httpSinkSchema } from "../../connector-configs/schemas/http-sink.js";
-import { CONNECTOR_CONFIG_DIR } from "../../connector-configs/load.js";
 
 export interface HttpSinkAnswers {
   name: string;

@@ -1,15 +1,16 @@
 // Operator commands of `npm run connectors -- <command>`: source connector offsets, the
 // sink-app's consumer groups, and dead letter topics. Registered by scripts/connectors/cli.ts.
+
+import Table from "cli-table3";
 import type { Command } from "commander";
 import { Option } from "commander";
-import Table from "cli-table3";
-import { ConnectClient, type ConnectorOffsets } from "../../sink-app/src/connect/client.js";
-import { CONNECT_STATE, waitUntilHeld, waitUntilRunning } from "../../sink-app/src/connect/reconcile.js";
-import type { ConnectorState } from "../../sink-app/src/connect/desired.js";
 import { CONNECTOR_CONFIG_DIR } from "../../connector-configs/load.js";
+import type { ConnectClient, ConnectorOffsets } from "../../sink-app/src/connect/client.js";
+import type { ConnectorState } from "../../sink-app/src/connect/desired.js";
+import { CONNECT_STATE, waitUntilHeld, waitUntilRunning } from "../../sink-app/src/connect/reconcile.js";
 import { tryDeclaredConnectors } from "./declared.js";
 import type { KafkaOps } from "./kafka-ops.js";
-import { lagOf, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne, type MoveTarget } from "./plan.js";
+import { lagOf, type MoveTarget, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne } from "./plan.js";
 
 export interface OperateIo {
   out: (text: string) => void;
@@ -56,7 +57,13 @@ export function postgresOffsetsNote(config: Record<string, string>): string {
 }
 
 /** Stops the connector, runs `change`, then brings it back to its declared state (or the state it was in). */
-async function whileStopped(client: ConnectClient, name: string, declared: ConnectorState | undefined, io: OperateIo, change: () => Promise<string>): Promise<void> {
+async function whileStopped(
+  client: ConnectClient,
+  name: string,
+  declared: ConnectorState | undefined,
+  io: OperateIo,
+  change: () => Promise<string>,
+): Promise<void> {
   const before = (await client.status(name)).connector.state;
   const back: ConnectorState = declared ?? (before === "PAUSED" ? "paused" : before === "STOPPED" ? "stopped" : "running");
   if (before !== "STOPPED") {
@@ -75,7 +82,11 @@ async function whileStopped(client: ConnectClient, name: string, declared: Conne
 
 type ConnectOpts = { connectUrl?: string; waitSeconds?: string; json?: boolean; yes?: boolean; dir: string };
 
-export function registerOperateCommands(program: Command, io: OperateIo, clientFor: (opts: { connectUrl?: string; waitSeconds?: string }) => ConnectClient): void {
+export function registerOperateCommands(
+  program: Command,
+  io: OperateIo,
+  clientFor: (opts: { connectUrl?: string; waitSeconds?: string }) => ConnectClient,
+): void {
   const connectOpts = (cmd: Command) =>
     cmd
       .addOption(new Option("--connect-url <url>", "Kafka Connect REST URL (default: $CONNECT_URL, else http://127.0.0.1:8083)"))
@@ -83,10 +94,14 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
       .option("--dir <dir>", "connector-configs directory (declared states)", CONNECTOR_CONFIG_DIR)
       .option("--json", "print JSON");
   const kafkaOpts = (cmd: Command) =>
-    cmd.addOption(new Option("--bootstrap <servers>", `Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP, else ${DEFAULT_BOOTSTRAP})`)).option("--json", "print JSON");
+    cmd
+      .addOption(new Option("--bootstrap <servers>", `Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP, else ${DEFAULT_BOOTSTRAP})`))
+      .option("--json", "print JSON");
 
   // ---------------------------------------------------------------- source connector offsets
-  const offsets = program.command("offsets").description("Show, reset or set a source connector's offsets (Kafka Connect 3.6+; the connector is stopped meanwhile).");
+  const offsets = program
+    .command("offsets")
+    .description("Show, reset or set a source connector's offsets (Kafka Connect 3.6+; the connector is stopped meanwhile).");
   connectOpts(offsets.command("show <connector>").description("The connector's committed source offsets.")).action(async (name: string, opts: ConnectOpts) => {
     const o = await clientFor(opts).offsets(name);
     if (opts.json) return io.out(JSON.stringify(o, null, 2));
@@ -110,7 +125,11 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
       if (pg) io.out(pg.trim());
     });
 
-  connectOpts(offsets.command("set <connector>").description("Write one partition's offset, e.g. --offset '{\"lsn\":12345}' (the partition defaults to the connector's only one)."))
+  connectOpts(
+    offsets
+      .command("set <connector>")
+      .description("Write one partition's offset, e.g. --offset '{\"lsn\":12345}' (the partition defaults to the connector's only one)."),
+  )
     .requiredOption("--offset <json>", "the new offset map, as the connector writes it (see offsets show)")
     .option("--partition <json>", "the source partition map (see offsets show); default: the only partition the connector has")
     .option("--yes", "do not ask")
@@ -154,15 +173,27 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
     .option("--topic <topics...>", "also show these topics when the group has committed nothing on them")
     .action(async (group: string, opts) => {
       const { d, positions } = await withKafka(opts, io, async (k) => ({ d: await k.describe(group), positions: await k.positions(group, opts.topic) }));
-      const rows = positions.map((p) => ({ topic: p.topic, partition: p.partition, committed: p.committed.toString(), end: p.latest.toString(), lag: lagOf(p).toString() }));
+      const rows = positions.map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        committed: p.committed.toString(),
+        end: p.latest.toString(),
+        lag: lagOf(p).toString(),
+      }));
       if (opts.json) return io.out(JSON.stringify({ group, state: d.state, members: d.members, partitions: rows }, null, 2));
-      io.out(`group ${group}: ${d.state}, ${d.members.length} member(s)${d.members.length ? `: ${d.members.map((m) => `${m.clientId}@${m.host}`).join(", ")}` : ""}`);
+      io.out(
+        `group ${group}: ${d.state}, ${d.members.length} member(s)${d.members.length ? `: ${d.members.map((m) => `${m.clientId}@${m.host}`).join(", ")}` : ""}`,
+      );
       const t = new Table({ head: ["topic", "partition", "committed", "end", "lag"] });
       for (const r of rows) t.push([r.topic, String(r.partition), r.committed === "-1" ? "none" : r.committed, r.end, r.lag]);
       io.out(rows.length ? t.toString() : "No committed offsets.");
     });
 
-  kafkaOpts(groups.command("move <group>").description("Move a stopped group's committed offsets: to a time (e.g. replay a day into one endpoint), an offset, the start or the end."))
+  kafkaOpts(
+    groups
+      .command("move <group>")
+      .description("Move a stopped group's committed offsets: to a time (e.g. replay a day into one endpoint), an offset, the start or the end."),
+  )
     .requiredOption("--topic <topic>", "the topic to move")
     .option("--partition <n>", "only this partition (default: every partition of the topic)")
     .option("--to-time <time>", "ISO time, date, or -1d/-6h/-30m: the first record at or after it")
@@ -184,14 +215,36 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
       await withKafka(opts, io, async (k) => {
         const d = await k.describe(group);
         refuseWhileLive(group, d.state, d.members);
-        const positions = (await k.positions(group, [opts.topic])).filter((p) => p.topic === opts.topic && (opts.partition === undefined || p.partition === Number(opts.partition)));
+        const positions = (await k.positions(group, [opts.topic])).filter(
+          (p) => p.topic === opts.topic && (opts.partition === undefined || p.partition === Number(opts.partition)),
+        );
         if (positions.length === 0) throw new OperatorError(`${opts.topic} has no partition ${opts.partition}`);
-        const atTime = target.kind === "time" ? await k.offsetsAt(opts.topic, positions.map((p) => p.partition), BigInt(target.at.getTime())) : undefined;
+        const atTime =
+          target.kind === "time"
+            ? await k.offsetsAt(
+                opts.topic,
+                positions.map((p) => p.partition),
+                BigInt(target.at.getTime()),
+              )
+            : undefined;
         const plan = positions.map((p) => ({ p, to: newOffset(p, target, atTime?.get(p.partition)) }));
-        const lines = plan.map(({ p, to }) => `  ${p.topic}[${p.partition}]: ${p.committed < 0n ? "none" : p.committed} -> ${to} (${to < (p.committed < 0n ? p.earliest : p.committed) ? `${(p.committed < 0n ? p.earliest : p.committed) - to} records again` : `${to - (p.committed < 0n ? p.earliest : p.committed)} records skipped`})`);
+        const lines = plan.map(
+          ({ p, to }) =>
+            `  ${p.topic}[${p.partition}]: ${p.committed < 0n ? "none" : p.committed} -> ${to} (${to < (p.committed < 0n ? p.earliest : p.committed) ? `${(p.committed < 0n ? p.earliest : p.committed) - to} records again` : `${to - (p.committed < 0n ? p.earliest : p.committed)} records skipped`})`,
+        );
         await confirm(io, opts.yes, `Move consumer group ${group}:\n${lines.join("\n")}`);
-        await k.commit(group, plan.map(({ p, to }) => ({ topic: p.topic, partition: p.partition, offset: to })));
-        if (opts.json) io.out(JSON.stringify(plan.map(({ p, to }) => ({ topic: p.topic, partition: p.partition, from: p.committed.toString(), to: to.toString() })), null, 2));
+        await k.commit(
+          group,
+          plan.map(({ p, to }) => ({ topic: p.topic, partition: p.partition, offset: to })),
+        );
+        if (opts.json)
+          io.out(
+            JSON.stringify(
+              plan.map(({ p, to }) => ({ topic: p.topic, partition: p.partition, from: p.committed.toString(), to: to.toString() })),
+              null,
+              2,
+            ),
+          );
         else io.out(`${group}: moved\n${lines.join("\n")}\nStart the sink-app again: it resumes from there.`);
       });
     });
@@ -209,7 +262,11 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
         const { skipped, next } = skipOne(p);
         const [rec] = await k.read(opts.topic, { partition: p.partition, from: skipped, limit: 1 });
         const preview = rec?.value ? rec.value.toString("utf8").slice(0, 300) : "(empty value)";
-        await confirm(io, opts.yes, `Skip ${opts.topic}[${p.partition}] offset ${skipped} for group ${group} (it will never be handled by this group):\n  key ${rec?.key?.toString("utf8") ?? "null"}\n  value ${preview}`);
+        await confirm(
+          io,
+          opts.yes,
+          `Skip ${opts.topic}[${p.partition}] offset ${skipped} for group ${group} (it will never be handled by this group):\n  key ${rec?.key?.toString("utf8") ?? "null"}\n  value ${preview}`,
+        );
         await k.commit(group, [{ topic: p.topic, partition: p.partition, offset: next }]);
         if (opts.json) io.out(JSON.stringify({ group, topic: p.topic, partition: p.partition, skipped: skipped.toString(), next: next.toString() }));
         else io.out(`${group}: skipped ${p.topic}[${p.partition}]@${skipped}; the group goes on at ${next} when the sink-app starts`);
@@ -226,20 +283,34 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
       if (opts.json) return io.out(JSON.stringify(letters, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
       if (letters.length === 0) return io.out(`${topic}: no dead letters`);
       const t = new Table({ head: ["record", "sink", "kind", "from", "at", "reason"] });
-      for (const l of letters) t.push([`${l.partition}:${l.offset}`, l.sink, l.kind + (l.httpStatus ? ` ${l.httpStatus}` : ""), `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`, l.at, l.reason.slice(0, 120)]);
+      for (const l of letters)
+        t.push([
+          `${l.partition}:${l.offset}`,
+          l.sink,
+          l.kind + (l.httpStatus ? ` ${l.httpStatus}` : ""),
+          `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`,
+          l.at,
+          l.reason.slice(0, 120),
+        ]);
       io.out(t.toString());
     });
 
-  kafkaOpts(dlq.command("show <topic> <record>").description("One dead letter (<partition>:<offset>): headers, key and value.")).action(async (topic: string, ref: string, opts) => {
-    const { partition, offset } = parseRecordRef(ref);
-    const [r] = await withKafka(opts, io, (k) => k.read(topic, { partition, from: offset, limit: 1 }));
-    if (!r || r.offset !== offset) throw new OperatorError(`${topic} has no record ${ref}`);
-    const letter = readDeadLetter(r.partition, r.offset, r.headers);
-    const out = { ...letter, key: r.key?.toString("utf8") ?? null, value: r.value?.toString("utf8") ?? null, headers: Object.fromEntries(r.headers) };
-    io.out(JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
-  });
+  kafkaOpts(dlq.command("show <topic> <record>").description("One dead letter (<partition>:<offset>): headers, key and value.")).action(
+    async (topic: string, ref: string, opts) => {
+      const { partition, offset } = parseRecordRef(ref);
+      const [r] = await withKafka(opts, io, (k) => k.read(topic, { partition, from: offset, limit: 1 }));
+      if (!r || r.offset !== offset) throw new OperatorError(`${topic} has no record ${ref}`);
+      const letter = readDeadLetter(r.partition, r.offset, r.headers);
+      const out = { ...letter, key: r.key?.toString("utf8") ?? null, value: r.value?.toString("utf8") ?? null, headers: Object.fromEntries(r.headers) };
+      io.out(JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    },
+  );
 
-  kafkaOpts(dlq.command("replay <topic> <records...>").description("Produce the chosen dead letters (<partition>:<offset> ...) to their original topic again, after the cause is fixed."))
+  kafkaOpts(
+    dlq
+      .command("replay <topic> <records...>")
+      .description("Produce the chosen dead letters (<partition>:<offset> ...) to their original topic again, after the cause is fixed."),
+  )
     .option("--yes", "do not ask")
     .action(async (topic: string, refs: string[], opts) => {
       await withKafka(opts, io, async (k) => {
@@ -260,7 +331,10 @@ export function registerOperateCommands(program: Command, io: OperateIo, clientF
             topic: letter.sourceTopic,
             key: r.key,
             value: r.value,
-            headers: [...r.rawHeaders.filter(([h]) => !h.startsWith("x-dlq-")), ["x-dlq-replayed-from", `${topic}:${r.partition}:${r.offset}`] as [string, string]],
+            headers: [
+              ...r.rawHeaders.filter(([h]) => !h.startsWith("x-dlq-")),
+              ["x-dlq-replayed-from", `${topic}:${r.partition}:${r.offset}`] as [string, string],
+            ],
           })),
         );
         if (opts.json) io.out(JSON.stringify({ replayed: chosen.map((c) => `${c.r.partition}:${c.r.offset}`) }));

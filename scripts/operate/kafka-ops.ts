@@ -1,9 +1,11 @@
 // Consumer groups and dead letter topics on Kafka, with the client the sink-app uses
 // (@platformatic/kafka): positions and lag, moving a group's committed offsets, reading and
 // replaying dead letters. Decisions are in plan.ts; this file only talks to Kafka.
+
 import { randomBytes } from "node:crypto";
 import { Admin, Consumer, Producer } from "@platformatic/kafka";
-import { OperatorError, type GroupMember, type PartitionPosition } from "./plan.js";
+import { reportCleanup } from "../test-env/cleanup.js";
+import { type GroupMember, OperatorError, type PartitionPosition } from "./plan.js";
 
 export interface RawRecord {
   topic: string;
@@ -21,12 +23,15 @@ const EARLIEST = -2n;
 
 export class KafkaOps {
   readonly admin: Admin;
-  constructor(readonly brokers: string[], readonly clientId = "meter-master-operator") {
+  constructor(
+    readonly brokers: string[],
+    readonly clientId = "meter-master-operator",
+  ) {
     this.admin = new Admin({ clientId, bootstrapBrokers: brokers, retries: 2 });
   }
 
   async close(): Promise<void> {
-    await this.admin.close().catch(() => undefined);
+    await this.admin.close().catch(reportCleanup("this.admin.close()"));
   }
 
   async partitionsOf(topic: string): Promise<number[]> {
@@ -65,7 +70,8 @@ export class KafkaOps {
     for (const [topic, parts] of [...byTopic].sort(([a], [b]) => a.localeCompare(b))) {
       const partitions = await this.partitionsOf(topic);
       const [earliest, latest] = await Promise.all([this.offsetsAt(topic, partitions, EARLIEST), this.offsetsAt(topic, partitions, LATEST)]);
-      for (const p of partitions) out.push({ topic, partition: p, committed: parts.get(p) ?? -1n, earliest: earliest.get(p) ?? 0n, latest: latest.get(p) ?? 0n });
+      for (const p of partitions)
+        out.push({ topic, partition: p, committed: parts.get(p) ?? -1n, earliest: earliest.get(p) ?? 0n, latest: latest.get(p) ?? 0n });
     }
     return out;
   }
@@ -101,7 +107,10 @@ export class KafkaOps {
       try {
         for await (const m of stream) {
           if (!pending.has(m.partition)) continue;
-          const rawHeaders: [string, Buffer][] = [...m.headers].map(([k, v]) => [Buffer.from(k as Buffer).toString("utf8"), Buffer.from((v as Buffer | undefined) ?? Buffer.alloc(0))]);
+          const rawHeaders: [string, Buffer][] = [...m.headers].map(([k, v]) => [
+            Buffer.from(k as Buffer).toString("utf8"),
+            Buffer.from((v as Buffer | undefined) ?? Buffer.alloc(0)),
+          ]);
           out.push({
             topic: m.topic,
             partition: m.partition,
@@ -117,13 +126,14 @@ export class KafkaOps {
         }
       } finally {
         clearTimeout(timer);
-        await stream.close().catch(() => undefined);
+        await stream.close().catch(reportCleanup("stream.close()"));
       }
     } finally {
-      await consumer.close(true).catch(() => undefined);
-      await this.admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
+      await consumer.close(true).catch(reportCleanup("consumer.close(true)"));
+      await this.admin.deleteGroups({ groups: [groupId] }).catch(reportCleanup("this.admin.deleteGroups({ groups: [groupId] })"));
     }
-    if (pending.size > 0 && opts.limit === undefined) throw new OperatorError(`could not read ${topic} to its end within 30 s (partitions ${[...pending].join(", ")} short)`);
+    if (pending.size > 0 && opts.limit === undefined)
+      throw new OperatorError(`could not read ${topic} to its end within 30 s (partitions ${[...pending].join(", ")} short)`);
     return out.sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1));
   }
 
@@ -140,7 +150,7 @@ export class KafkaOps {
         })),
       });
     } finally {
-      await producer.close().catch(() => undefined);
+      await producer.close().catch(reportCleanup("producer.close()"));
     }
   }
 }

@@ -56,7 +56,9 @@ export function newOffset(p: PartitionPosition, target: MoveTarget, atTime?: big
       return atTime === undefined || atTime < 0n ? p.latest : atTime;
     case "offset":
       if (target.offset < p.earliest || target.offset > p.latest) {
-        throw new OperatorError(`offset ${target.offset} is outside ${p.topic}[${p.partition}], which holds offsets ${p.earliest}..${p.latest - 1n} (${p.latest} is its end)`);
+        throw new OperatorError(
+          `offset ${target.offset} is outside ${p.topic}[${p.partition}], which holds offsets ${p.earliest}..${p.latest - 1n} (${p.latest} is its end)`,
+        );
       }
       return target.offset;
   }
@@ -65,7 +67,8 @@ export function newOffset(p: PartitionPosition, target: MoveTarget, atTime?: big
 /** Skipping the one record a group is stuck on: the committed offset moves past the record at it. */
 export function skipOne(p: PartitionPosition): { skipped: bigint; next: bigint } {
   const at = p.committed < 0n ? p.earliest : p.committed;
-  if (at >= p.latest) throw new OperatorError(`${p.topic}[${p.partition}] has no record at the group's position ${at} (the group is at the end): nothing to skip`);
+  if (at >= p.latest)
+    throw new OperatorError(`${p.topic}[${p.partition}] has no record at the group's position ${at} (the group is at the end): nothing to skip`);
   return { skipped: at, next: at + 1n };
 }
 
@@ -77,7 +80,8 @@ export function parseTime(text: string, now: Date = new Date()): Date {
     return new Date(now.getTime() - ms);
   }
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) throw new OperatorError(`--to-time ${text}: expected an ISO time (2026-11-24T06:00:00Z), a date, or -1d / -6h / -30m`);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text))
+    throw new OperatorError(`--to-time ${text}: expected an ISO time (2026-11-24T06:00:00Z), a date, or -1d / -6h / -30m`);
   return d;
 }
 

@@ -16,9 +16,9 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import type { ConnectClient } from "../../sink-app/src/connect/client.js";
 import { OperatorError } from "./plan.js";
+import { connectionOptions, DifferencesFound, openSource, resolveVerify, type SourceTarget, type VerifyIo, verifyOptionsOf, verifySource } from "./verify.js";
 import { differencesOf, formatReport, type SourceReport } from "./verify-core.js";
 import { openMeterMaster } from "./verify-db.js";
-import { connectionOptions, openSource, resolveVerify, verifyOptionsOf, verifySource, DifferencesFound, type SourceTarget, type VerifyIo } from "./verify.js";
 
 export interface ResyncIo extends VerifyIo {
   interactive: boolean;
@@ -73,7 +73,8 @@ export function registerResyncCommand(program: Command, io: ResyncIo, clientFor:
 
       // Signals are read from the change stream: a paused or stopped connector would only act on it later.
       const state = (await clientFor(opts).status(name)).connector.state;
-      if (state !== "RUNNING") throw new OperatorError(`${name} is ${state}; the signal would wait until it runs again. Resume it first (npm run connectors -- resume ${name}).`);
+      if (state !== "RUNNING")
+        throw new OperatorError(`${name} is ${state}; the signal would wait until it runs again. Resume it first (npm run connectors -- resume ${name}).`);
 
       const signal = executeSnapshotSignal([wanted]);
       const src = await openSource(t);
@@ -102,10 +103,15 @@ export function registerResyncCommand(program: Command, io: ResyncIo, clientFor:
         let shown = "";
         for (let delay = 1_000; repairable(report) > 0; delay = Math.min(delay * 2, 15_000)) {
           const progress = `${name}: waiting for the snapshot: ${report.missing.count} missing, ${report.different.count} different`;
-          if (progress !== shown) io.out((shown = progress));
+          if (progress !== shown) {
+            shown = progress;
+            io.out(progress);
+          }
           if (Date.now() > deadline) {
             io.out(formatReport(report));
-            throw new DifferencesFound(`${name}: still ${repairable(report)} difference(s) after ${opts.timeoutSeconds} s; is the sink-app running and the connector healthy (npm run connectors -- status)?`);
+            throw new DifferencesFound(
+              `${name}: still ${repairable(report)} difference(s) after ${opts.timeoutSeconds} s; is the sink-app running and the connector healthy (npm run connectors -- status)?`,
+            );
           }
           await sleep(delay);
           report = await verifyOnce();
@@ -120,7 +126,11 @@ export function registerResyncCommand(program: Command, io: ResyncIo, clientFor:
           }
           const extra: string[] = [];
           report = await verifyOnce((k) => extra.push(k));
-          await confirm(io, opts.yes, `Mark ${extra.length} Meter Master row(s) of ${name} deleted (the source has no row for them): ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", ..." : ""}`);
+          await confirm(
+            io,
+            opts.yes,
+            `Mark ${extra.length} Meter Master row(s) of ${name} deleted (the source has no row for them): ${extra.slice(0, 10).join(", ")}${extra.length > 10 ? ", ..." : ""}`,
+          );
           let marked = 0;
           for (let i = 0; i < extra.length; i += vo.pageSize) marked += await mm.markDeleted(name, extra.slice(i, i + vo.pageSize));
           io.out(`${name}: marked ${marked} row(s) deleted: ${extra.slice(0, vo.examples).join(", ")}${extra.length > vo.examples ? ", ..." : ""}`);

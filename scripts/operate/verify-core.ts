@@ -292,8 +292,10 @@ export function formatReport(r: SourceReport): string {
   const head = `${r.source} (${r.table}): ${r.sourceRows} source row(s), ${r.meterMasterRows} live Meter Master row(s): ${n === 0 ? "in sync" : `${n} difference(s)`}`;
   const lines = [head];
   const more = (count: number, shown: number) => (count > shown ? ` (and ${count - shown} more)` : "");
-  if (r.missing.count) lines.push(`  missing in Meter Master: ${r.missing.count}: ${r.missing.examples.join(", ")}${more(r.missing.count, r.missing.examples.length)}`);
-  if (r.extra.count) lines.push(`  extra in Meter Master (no source row): ${r.extra.count}: ${r.extra.examples.join(", ")}${more(r.extra.count, r.extra.examples.length)}`);
+  if (r.missing.count)
+    lines.push(`  missing in Meter Master: ${r.missing.count}: ${r.missing.examples.join(", ")}${more(r.missing.count, r.missing.examples.length)}`);
+  if (r.extra.count)
+    lines.push(`  extra in Meter Master (no source row): ${r.extra.count}: ${r.extra.examples.join(", ")}${more(r.extra.count, r.extra.examples.length)}`);
   if (r.different.count) {
     lines.push(`  different: ${r.different.count}${more(r.different.count, r.different.examples.length)}`);
     for (const d of r.different.examples) {

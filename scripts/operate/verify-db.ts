@@ -1,8 +1,9 @@
 // The thin adapters of verify and resync: a source table (PostgreSQL, MySQL/MariaDB) and the Meter
 // Master table (PostgreSQL, SQL Server), each behind a small interface the comparison loop uses.
+
+import sql from "mssql";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import sql from "mssql";
 import type { TableRef } from "../../sink-app/src/meter-master/identifiers.js";
 import type { ComparedColumn, SourceColumn, SourceDialect } from "./verify-core.js";
 import { COMPARED_COLUMNS } from "./verify-core.js";
@@ -15,13 +16,13 @@ import {
   mysqlSourceKeysIn,
   mysqlSourcePage,
   PG_COLUMNS_SQL,
+  type PgColumn,
   pgInsertSignal,
   pgMeterMasterKeys,
   pgMeterMasterMarkDeleted,
   pgMeterMasterRows,
   pgSourceKeysIn,
   pgSourcePage,
-  type PgColumn,
   type Statement,
 } from "./verify-sql.js";
 
@@ -50,13 +51,21 @@ const asText = (row: Record<string, unknown>): TextRow =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("utf8") : String(v)]));
 
 export async function openPostgresSource(a: ServerAddress, schema: string, table: string): Promise<SourceTable> {
-  const client = new pg.Client({ host: a.host, port: a.port, user: a.user, password: a.password, database: a.database, application_name: "meter-master-verify" });
+  const client = new pg.Client({
+    host: a.host,
+    port: a.port,
+    user: a.user,
+    password: a.password,
+    database: a.database,
+    application_name: "meter-master-verify",
+  });
   await client.connect();
   let cols: PgColumn[] | undefined;
   const columns = async () => {
     if (cols) return cols;
     const { rows } = await client.query<{ name: string; type: string; precision: number | null; cast_to: string }>(PG_COLUMNS_SQL, [schema, table]);
-    if (rows.length === 0) throw new Error(`table ${schema}.${table} not found in database ${a.database} at ${a.host}:${a.port} (or the login ${a.user} cannot see it)`);
+    if (rows.length === 0)
+      throw new Error(`table ${schema}.${table} not found in database ${a.database} at ${a.host}:${a.port} (or the login ${a.user} cannot see it)`);
     cols = rows.map((r) => ({ name: r.name, type: r.type.toLowerCase(), precision: r.precision, castTo: r.cast_to }));
     return cols;
   };
@@ -73,7 +82,15 @@ export async function openPostgresSource(a: ServerAddress, schema: string, table
 
 export async function openMysqlSource(a: Omit<ServerAddress, "database">, db: string, table: string): Promise<SourceTable> {
   // dateStrings and text casts: nothing is converted by the driver; a UTC session for TIMESTAMP columns
-  const conn = await mysql.createConnection({ host: a.host, port: a.port, user: a.user, password: a.password, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  const conn = await mysql.createConnection({
+    host: a.host,
+    port: a.port,
+    user: a.user,
+    password: a.password,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   await conn.query("SET time_zone = '+00:00'");
   let cols: SourceColumn[] | undefined;
   const columns = async () => {
@@ -157,13 +174,17 @@ export async function openMeterMaster(a: MeterMasterAddress): Promise<MeterMaste
   }).connect();
   const request = (s: Statement, names: string[]) => {
     const r = pool.request();
-    names.forEach((n, i) => r.input(n, n === "keys" ? sql.NVarChar(sql.MAX) : sql.NVarChar(300), s.values[i]));
+    for (const [i, n] of names.entries()) r.input(n, n === "keys" ? sql.NVarChar(sql.MAX) : sql.NVarChar(300), s.values[i]);
     return r.query(s.text);
   };
   return {
     kind: "mssql",
-    keys: async (s, after, limit) => (await request(mssqlMeterMasterKeys(a.table, s, after, limit), after === null ? ["source"] : ["source", "after"])).recordset.map((r) => String(r.source_key)),
-    rows: async (s, keys) => new Map((await request(mssqlMeterMasterRows(a.table, s, keys), ["source", "keys"])).recordset.map((r) => [String(r.source_key), stored(r)])),
+    keys: async (s, after, limit) =>
+      (await request(mssqlMeterMasterKeys(a.table, s, after, limit), after === null ? ["source"] : ["source", "after"])).recordset.map((r) =>
+        String(r.source_key),
+      ),
+    rows: async (s, keys) =>
+      new Map((await request(mssqlMeterMasterRows(a.table, s, keys), ["source", "keys"])).recordset.map((r) => [String(r.source_key), stored(r)])),
     markDeleted: async (s, keys) => (await request(mssqlMeterMasterMarkDeleted(a.table, s, keys), ["source", "keys"])).rowsAffected[0] ?? 0,
     close: () => pool.close(),
   };

@@ -1,8 +1,9 @@
 // SQL text of verify and resync, pure: keyset pages of a source table (PostgreSQL, MySQL/MariaDB),
 // lookups by key on either side, and the Meter Master reads (PostgreSQL, SQL Server). Values are
 // always parameters; identifiers come from the config files and are quoted.
-import { COMPARED_COLUMNS, textForm, type SourceColumn } from "./verify-core.js";
+
 import { mssqlName, pgName, type TableRef } from "../../sink-app/src/meter-master/identifiers.js";
+import { COMPARED_COLUMNS, type SourceColumn, textForm } from "./verify-core.js";
 
 export interface Statement {
   text: string;
@@ -44,7 +45,14 @@ function pgSelectExpr(c: SourceColumn): string {
 const pgSelectList = (columns: readonly SourceColumn[]) => columns.map((c) => `${pgSelectExpr(c)} AS ${pgId(c.name)}`).join(", ");
 
 /** One page of rows ordered by key, after `after` (the previous page's last key, as text). */
-export function pgSourcePage(schema: string, table: string, columns: readonly PgColumn[], key: readonly string[], after: readonly string[] | null, limit: number): Statement {
+export function pgSourcePage(
+  schema: string,
+  table: string,
+  columns: readonly PgColumn[],
+  key: readonly string[],
+  after: readonly string[] | null,
+  limit: number,
+): Statement {
   const keyCols = key.map((k) => columns.find((c) => c.name === k)!);
   const order = keyCols.map((c) => pgId(c.name)).join(", ");
   const where = after ? ` WHERE (${order}) > (${keyCols.map((c, i) => `$${i + 1}::${c.castTo}`).join(", ")})` : "";
@@ -109,7 +117,14 @@ function myAfter(key: readonly string[], after: readonly string[]): { text: stri
   return { text: ors.join(" OR "), values };
 }
 
-export function mysqlSourcePage(db: string, table: string, columns: readonly SourceColumn[], key: readonly string[], after: readonly string[] | null, limit: number): Statement {
+export function mysqlSourcePage(
+  db: string,
+  table: string,
+  columns: readonly SourceColumn[],
+  key: readonly string[],
+  after: readonly string[] | null,
+  limit: number,
+): Statement {
   const order = key.map(myId).join(", ");
   const w = after ? myAfter(key, after) : null;
   return {
@@ -153,7 +168,10 @@ const PG_COMPARED = COMPARED_COLUMNS.map((c) => {
 /** Live keys of one source system, one page after `after`, in the order of the primary key index. */
 export function pgMeterMasterKeys(ref: TableRef, sourceSystem: string, after: string | null, limit: number): Statement {
   return after === null
-    ? { text: `SELECT source_key FROM ${pgName(ref)} WHERE source_system = $1 AND NOT is_deleted ORDER BY source_key LIMIT ${Math.trunc(limit)}`, values: [sourceSystem] }
+    ? {
+        text: `SELECT source_key FROM ${pgName(ref)} WHERE source_system = $1 AND NOT is_deleted ORDER BY source_key LIMIT ${Math.trunc(limit)}`,
+        values: [sourceSystem],
+      }
     : {
         text: `SELECT source_key FROM ${pgName(ref)} WHERE source_system = $1 AND source_key > $2 AND NOT is_deleted ORDER BY source_key LIMIT ${Math.trunc(limit)}`,
         values: [sourceSystem, after],

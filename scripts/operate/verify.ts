@@ -7,15 +7,15 @@
 // source in key order -> do they exist in the source: extra. Connection details come from the
 // deploy's own files (connector-configs/: deployment.ts host ports, the source files' logins,
 // .env secrets), with flags for what differs when run from elsewhere.
-import { Option, type Command } from "commander";
-import { canonicalKey, type NamedSourceMapping } from "../../sink-app/src/mapping/map-event.js";
+import { type Command, Option } from "commander";
 import type { Loaded } from "../../connector-configs/load.js";
 import { CONNECTOR_CONFIG_DIR, configFilesIn, loadConfigSet } from "../../connector-configs/load.js";
-import { formatIssues } from "../../connector-configs/schemas/errors.js";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
 import type { Deployment } from "../../connector-configs/schemas/deployment.js";
-import { EMBEDDED_METER_MASTER } from "../../stacks/embedded-meter-master.js";
+import { formatIssues } from "../../connector-configs/schemas/errors.js";
+import { canonicalKey, type NamedSourceMapping } from "../../sink-app/src/mapping/map-event.js";
 import { readDotEnv, tfVarEnv } from "../../stacks/deploy-files.js";
+import { EMBEDDED_METER_MASTER } from "../../stacks/embedded-meter-master.js";
 import { OperatorError } from "./plan.js";
 import {
   comparePage,
@@ -26,11 +26,19 @@ import {
   keyParts,
   note,
   presentRow,
-  storedRow,
   type SourceReport,
   type SourceTableRef,
+  storedRow,
 } from "./verify-core.js";
-import { openMeterMaster, openMysqlSource, openPostgresSource, type MeterMasterAddress, type MeterMasterTable, type ServerAddress, type SourceTable } from "./verify-db.js";
+import {
+  type MeterMasterAddress,
+  type MeterMasterTable,
+  openMeterMaster,
+  openMysqlSource,
+  openPostgresSource,
+  type ServerAddress,
+  type SourceTable,
+} from "./verify-db.js";
 
 export interface VerifyIo {
   out: (text: string) => void;
@@ -126,28 +134,44 @@ function sourceTarget(
   const entry = (d.sources as Record<string, Deployment["sources"]["postgres"] | undefined>)[c.name];
   let at = override;
   if (!at && entry?.enabled && entry.database.mode === "embedded") {
-    if (entry.database.hostPort === null) throw new OperatorError(`${c.name}: the embedded database publishes no host port (deployment.ts hostPort: null); pass --source-address ${c.name}=<host>:<port>`);
+    if (entry.database.hostPort === null)
+      throw new OperatorError(
+        `${c.name}: the embedded database publishes no host port (deployment.ts hostPort: null); pass --source-address ${c.name}=<host>:<port>`,
+      );
     at = { host: reachableHostIp(d), port: entry.database.hostPort };
   }
   at ??= { host: c.connection.host, port: c.connection.port };
-  if (!("env" in c.connection.password)) throw new OperatorError(`${c.name}: its password is read from a file inside Kafka Connect; export it as an environment variable to verify from here`);
+  if (!("env" in c.connection.password))
+    throw new OperatorError(`${c.name}: its password is read from a file inside Kafka Connect; export it as an environment variable to verify from here`);
   const password = requireSecret(c.connection.password.env, c.name, io);
   const parts = sourceMapping.table.split(".");
   if (parts.length !== 2) throw new OperatorError(`${c.name}: mapping table ${sourceMapping.table} is not <schema|database>.<table>`);
   const database = c.kind === "postgres" ? c.connection.database : parts[0]!;
-  const ref: SourceTableRef = c.kind === "postgres" ? { dialect: "postgres", db: database, schema: parts[0]!, table: parts[1]! } : { dialect: "mysql", db: parts[0]!, table: parts[1]! };
-  return { config: c, file: l.displayFile, mapping: { ...sourceMapping, sourceSystem: c.name } as NamedSourceMapping, ref, address: { ...at, user: c.connection.user, password, database } };
+  const ref: SourceTableRef =
+    c.kind === "postgres" ? { dialect: "postgres", db: database, schema: parts[0]!, table: parts[1]! } : { dialect: "mysql", db: parts[0]!, table: parts[1]! };
+  return {
+    config: c,
+    file: l.displayFile,
+    mapping: { ...sourceMapping, sourceSystem: c.name } as NamedSourceMapping,
+    ref,
+    address: { ...at, user: c.connection.user, password, database },
+  };
 }
 
 function meterMasterAddress(d: Deployment, o: VerifyConnectionOptions, io: VerifyIo): MeterMasterAddress {
   const [schema, table] = (o.meterMasterTable ?? "").split(".");
-  const tableOf = (kind: "postgres" | "mssql") => ({ schema: o.meterMasterTable ? schema! : kind === "mssql" ? "dbo" : "public", table: o.meterMasterTable ? (table ?? "meter_master") : "meter_master" });
+  const tableOf = (kind: "postgres" | "mssql") => ({
+    schema: o.meterMasterTable ? schema! : kind === "mssql" ? "dbo" : "public",
+    table: o.meterMasterTable ? (table ?? "meter_master") : "meter_master",
+  });
   if (o.meterMaster) {
     let url: URL;
     try {
       url = new URL(o.meterMaster);
     } catch {
-      throw new OperatorError(`--meter-master ${JSON.stringify(o.meterMaster)}: expected postgres://user@host:port/database or mssql://user@host:port/database`);
+      throw new OperatorError(
+        `--meter-master ${JSON.stringify(o.meterMaster)}: expected postgres://user@host:port/database or mssql://user@host:port/database`,
+      );
     }
     const kind = url.protocol.replace(/:$/, "");
     if (kind !== "postgres" && kind !== "mssql") throw new OperatorError(`--meter-master: scheme postgres or mssql, not ${kind}`);
@@ -162,7 +186,10 @@ function meterMasterAddress(d: Deployment, o: VerifyConnectionOptions, io: Verif
       database: decodeURIComponent(url.pathname.replace(/^\//, "")),
       password: requireSecret(passwordEnv, "Meter Master", io),
       table: tableOf(kind),
-      tls: { enabled: kind === "mssql" ? q.get("encrypt") !== "false" : q.get("ssl") === "true", trustServerCertificate: q.get("trustServerCertificate") === "true" },
+      tls: {
+        enabled: kind === "mssql" ? q.get("encrypt") !== "false" : q.get("ssl") === "true",
+        trustServerCertificate: q.get("trustServerCertificate") === "true",
+      },
     };
   }
   const t = d.meterMaster.target;
@@ -180,7 +207,8 @@ function meterMasterAddress(d: Deployment, o: VerifyConnectionOptions, io: Verif
     };
   }
   const mssql = d.sources.mssql.database;
-  if (mssql.mode !== "embedded" || mssql.hostPort === null) throw new OperatorError("Meter Master is in the embedded SQL Server, which publishes no host port; pass --meter-master mssql://user@host:port/MeterMaster");
+  if (mssql.mode !== "embedded" || mssql.hostPort === null)
+    throw new OperatorError("Meter Master is in the embedded SQL Server, which publishes no host port; pass --meter-master mssql://user@host:port/MeterMaster");
   return {
     kind: "mssql",
     host: reachableHostIp(d),
@@ -325,6 +353,12 @@ export function registerVerifyCommand(program: Command, io: VerifyIo): void {
       const reports = await verifyAll(resolved, verifyOptionsOf(opts), opts.json ? undefined : (r) => io.out(formatReport(r)));
       if (opts.json) io.out(JSON.stringify(reports, null, 2));
       const total = reports.reduce((n, r) => n + differencesOf(r), 0);
-      if (total > 0) throw new DifferencesFound(`verify: ${total} difference(s) in ${reports.filter((r) => differencesOf(r) > 0).map((r) => r.source).join(", ")}`);
+      if (total > 0)
+        throw new DifferencesFound(
+          `verify: ${total} difference(s) in ${reports
+            .filter((r) => differencesOf(r) > 0)
+            .map((r) => r.source)
+            .join(", ")}`,
+        );
     });
 }

@@ -59,7 +59,7 @@ export async function startConnect(
     toProperties({
       "bootstrap.servers": opts.bootstrap,
       "group.id": groupId,
-      "listeners": `http://127.0.0.1:${port}`,
+      listeners: `http://127.0.0.1:${port}`,
       "rest.advertised.host.name": "127.0.0.1",
       "rest.advertised.port": port,
       "key.converter": "org.apache.kafka.connect.json.JsonConverter",

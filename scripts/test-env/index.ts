@@ -3,16 +3,16 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CACHE_DIR, ensureArtifacts } from "./artifacts.js";
-import { startConnect, type ConnectInfo } from "./connect.js";
-import { startKafka, type KafkaInfo } from "./kafka.js";
+import { type ConnectInfo, startConnect } from "./connect.js";
+import { type KafkaInfo, startKafka } from "./kafka.js";
 import { progress } from "./log.js";
-import { startMariaDb, type MySqlInfo } from "./mariadb.js";
-import { startPostgres, type PostgresInfo } from "./postgres.js";
-import { ProcessSupervisor, type ManagedProcess } from "./processes.js";
+import { type MySqlInfo, startMariaDb } from "./mariadb.js";
+import { type PostgresInfo, startPostgres } from "./postgres.js";
+import { type ManagedProcess, ProcessSupervisor } from "./processes.js";
 import { DEBEZIUM_CONNECTOR_CLASSES, DEFAULT_DEBEZIUM_PLUGINS, type DebeziumPluginName } from "./versions.js";
 
-export type { ConnectInfo, KafkaInfo, MySqlInfo, PostgresInfo };
 export { DEBEZIUM_CONNECTOR_CLASSES, DEBEZIUM_VERSION, KAFKA_VERSION } from "./versions.js";
+export type { ConnectInfo, KafkaInfo, MySqlInfo, PostgresInfo };
 
 /** Connection info of a running environment. Plain JSON, so vitest can `provide` it to test workers. */
 export interface TestEnvironmentInfo {
@@ -48,12 +48,7 @@ export interface TestEnvironmentOptions {
 }
 
 /** Components this machine cannot run (no container registry, no licensed images). */
-export const MISSING_COMPONENTS = [
-  "SQL Server",
-  "Oracle",
-  "MySQL server (MariaDB runs in its place)",
-  "Aiven HTTP Sink plugin",
-] as const;
+export const MISSING_COMPONENTS = ["SQL Server", "Oracle", "MySQL server (MariaDB runs in its place)", "Aiven HTTP Sink plugin"] as const;
 
 const secret = (): string => randomBytes(12).toString("base64url");
 

@@ -3,9 +3,9 @@ import { join } from "node:path";
 
 /** Properties files as Kafka reads them (values here never contain newlines). */
 export function toProperties(entries: Record<string, string | number | boolean>): string {
-  return Object.entries(entries)
+  return `${Object.entries(entries)
     .map(([k, v]) => `${k}=${String(v).replaceAll("\\", "\\\\")}`)
-    .join("\n") + "\n";
+    .join("\n")}\n`;
 }
 
 /**
@@ -17,7 +17,7 @@ export async function writeLog4j2Config(dir: string, name: string): Promise<stri
   await writeFile(
     path,
     toProperties({
-      "status": "warn",
+      status: "warn",
       "appender.out.type": "Console",
       "appender.out.name": "STDOUT",
       "appender.out.layout.type": "PatternLayout",

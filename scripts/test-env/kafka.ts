@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import { reportCleanup } from "./cleanup.js";
 import { javaArgs, toProperties, writeLog4j2Config } from "./java.js";
 import { freePorts } from "./ports.js";
 import type { ManagedProcess, ProcessSupervisor } from "./processes.js";
@@ -42,7 +43,7 @@ export async function startKafka(supervisor: ProcessSupervisor, java: string, li
       "process.roles": "broker,controller",
       "node.id": 1,
       "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
-      "listeners": `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
+      listeners: `PLAINTEXT://127.0.0.1:${brokerPort},CONTROLLER://127.0.0.1:${controllerPort}`,
       "advertised.listeners": `PLAINTEXT://127.0.0.1:${brokerPort}`,
       "controller.listener.names": "CONTROLLER",
       "inter.broker.listener.name": "PLAINTEXT",
@@ -88,7 +89,7 @@ export async function startKafka(supervisor: ProcessSupervisor, java: string, li
         const cluster = await admin.describeCluster();
         return cluster.brokers.length > 0 ? cluster : undefined;
       } finally {
-        await admin.disconnect().catch(() => undefined);
+        await admin.disconnect().catch(reportCleanup("admin.disconnect()"));
       }
     },
     { timeoutMs: 90_000, intervalMs: 500, process: proc },

@@ -45,14 +45,11 @@ export async function startMariaDb(
   if (owner) for (const p of [dir, dataDir, binlogDir]) await chown(p, owner.uid, owner.gid);
   const userArgs = owner ? [`--user=${owner.name}`] : [];
 
-  await run(bins.installDb, [
-    "--no-defaults",
-    `--datadir=${dataDir}`,
-    ...userArgs,
-    "--auth-root-authentication-method=normal",
-    "--skip-test-db",
-    "--skip-name-resolve",
-  ], { cwd: dir });
+  await run(
+    bins.installDb,
+    ["--no-defaults", `--datadir=${dataDir}`, ...userArgs, "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"],
+    { cwd: dir },
+  );
 
   const port = await freePort();
   const socket = join(dir, "mysqld.sock");

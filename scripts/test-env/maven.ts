@@ -39,7 +39,10 @@ async function sha1Of(path: string): Promise<string> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, closeSync, openSync, rmSync, writeFileSync } from "node:fs";
 
 export interface ProcessExit {
@@ -96,10 +96,7 @@ export class ProcessSupervisor {
     let grace: NodeJS.Timeout | undefined;
     try {
       signalGroup(managed.pid, "SIGTERM");
-      const timedOut = await Promise.race([
-        managed.exited.then(() => false),
-        new Promise<boolean>((r) => (grace = setTimeout(() => r(true), graceMs))),
-      ]);
+      const timedOut = await Promise.race([managed.exited.then(() => false), new Promise<boolean>((r) => (grace = setTimeout(() => r(true), graceMs)))]);
       if (timedOut) {
         signalGroup(managed.pid, "SIGKILL");
         await managed.exited;

@@ -3,9 +3,9 @@
 // `node sink-app/dist/main.js` with a JSON config file named by SINK_APP_CONFIG, the Meter Master
 // password in the variable the config names, and the image's NODE_OPTIONS and MALLOC_ARENA_MAX.
 
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -15,6 +15,7 @@ import { freePort } from "./ports.js";
 import { cpuSecondsOf, memoryOf } from "./proc-stats.js";
 
 export { cpuSecondsOf, memoryOf };
+
 import { waitFor } from "./wait.js";
 
 const REPO = resolve(import.meta.dirname, "../..");
@@ -199,6 +200,7 @@ export class SinkAppProcess {
       "sink-app /readyz",
       async () => {
         this.assertRunning();
+        // Refused connections are expected while the process starts: poll again.
         const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
         return res?.status === 200 ? true : undefined;
       },
@@ -301,4 +303,3 @@ export async function sinkAppHealthcheck(configFile: string, appDir = join(REPO,
     );
   });
 }
-

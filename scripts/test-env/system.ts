@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { existsSync, readdirSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { progress } from "./log.js";
 
@@ -45,7 +45,9 @@ let aptUpdated = false;
  */
 export async function ensureDebianPackages(what: string, packages: string[]): Promise<void> {
   if (!isRoot() || !isDebian()) {
-    throw new Error(`${what} is not installed. Install the Debian/Ubuntu package(s) ${packages.join(", ")} (e.g. sudo apt-get install -y ${packages.join(" ")}) and run again.`);
+    throw new Error(
+      `${what} is not installed. Install the Debian/Ubuntu package(s) ${packages.join(", ")} (e.g. sudo apt-get install -y ${packages.join(" ")}) and run again.`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   // Package install scripts must not start system services: the test
@@ -123,7 +125,10 @@ export async function ensureJavaAndMaven(): Promise<{ java: string; mvn: string 
   java = which("java");
   mvn = which("mvn");
   if (!java || !mvn) throw new Error("java and mvn are required on PATH");
-  const version = await execFileAsync(java, ["-version"]).then((r) => r.stderr, (e: { stderr?: string }) => e.stderr ?? "");
+  const version = await execFileAsync(java, ["-version"]).then(
+    (r) => r.stderr,
+    (e: { stderr?: string }) => e.stderr ?? "",
+  );
   const major = Number(/version "(\d+)/.exec(version)?.[1] ?? 0);
   if (major < 17) throw new Error(`Kafka 4.x and Debezium 3.x need Java 17 or newer; ${java} is ${major || "unknown"}. Install openjdk-17-jre-headless.`);
   return { java, mvn };

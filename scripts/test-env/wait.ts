@@ -37,23 +37,25 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 
   async function poll(): Promise<T> {
-  for (;;) {
-    if (options.process?.exit) {
-      const { code, signal } = options.process.exit;
-      throw new Error(`${what}: ${options.process.name} exited (code ${code}, signal ${signal}) before it was ready.\n--- last lines of ${options.process.logFile} ---\n${tailFile(options.process.logFile)}`);
+    for (;;) {
+      if (options.process?.exit) {
+        const { code, signal } = options.process.exit;
+        throw new Error(
+          `${what}: ${options.process.name} exited (code ${code}, signal ${signal}) before it was ready.\n--- last lines of ${options.process.logFile} ---\n${tailFile(options.process.logFile)}`,
+        );
+      }
+      try {
+        const value = await probe();
+        if (value !== undefined) return value;
+        lastError = "not ready yet";
+      } catch (error) {
+        lastError = (error as Error).message;
+      }
+      if (Date.now() >= deadline) {
+        const log = options.process ? `\n--- last lines of ${options.process.logFile} ---\n${tailFile(options.process.logFile)}` : "";
+        throw new Error(`${what}: not ready after ${Math.round(options.timeoutMs / 1000)} s (last: ${lastError})${log}`);
+      }
+      await new Promise((r) => setTimeout(r, interval));
     }
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-      lastError = "not ready yet";
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    if (Date.now() >= deadline) {
-      const log = options.process ? `\n--- last lines of ${options.process.logFile} ---\n${tailFile(options.process.logFile)}` : "";
-      throw new Error(`${what}: not ready after ${Math.round(options.timeoutMs / 1000)} s (last: ${lastError})${log}`);
-    }
-    await new Promise((r) => setTimeout(r, interval));
   }
-}
 }

@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { bigintsToStrings, parseJsonExact, stringifyJsonExact } from "./decode/json.js";
 import { decodeRecord } from "./decode/envelope.js";
+import { bigintsToStrings, parseJsonExact, stringifyJsonExact } from "./decode/json.js";
 import { MapError, mapEvent } from "./mapping/map-event.js";
 import { parseMeterMasterMapping } from "./mapping/schema.js";
 import { ConfigError, redactCredentials } from "./validation.js";
@@ -44,7 +44,10 @@ async function loadMapping(file: string): Promise<unknown> {
 }
 
 function firstLine(err: unknown): string {
-  const lines = (err instanceof Error ? err.message : String(err)).split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = (err instanceof Error ? err.message : String(err))
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   // "Transform failed with 1 error:" says what follows on the next line
   return (lines[0]?.endsWith(":") ? lines.slice(0, 2).join(" ") : lines[0]) ?? "unknown error";
 }
@@ -57,13 +60,18 @@ function parseMapping(value: unknown, file: string) {
     if (!(err instanceof ConfigError)) throw err;
     const [first] = err.issues;
     const more = err.issues.length > 1 ? ` (${err.issues.length} problems, this is the first)` : "";
-    throw new InputError(redactCredentials(`--mapping ${file}: not a Meter Master mapping: ${first ? `${first.path}: got ${first.value}; expected ${first.expected}` : "no details"}${more}`));
+    throw new InputError(
+      redactCredentials(
+        `--mapping ${file}: not a Meter Master mapping: ${first ? `${first.path}: got ${first.value}; expected ${first.expected}` : "no details"}${more}`,
+      ),
+    );
   }
 }
 
 /** stdin, whole; on a terminal, first says that it waits for the event there. */
 function readStdin(): string {
-  if (process.stdin.isTTY) process.stderr.write("waiting for the Debezium event on stdin (paste it, then Ctrl-D; or: npm run map-event -- --source NAME < event.json)\n");
+  if (process.stdin.isTTY)
+    process.stderr.write("waiting for the Debezium event on stdin (paste it, then Ctrl-D; or: npm run map-event -- --source NAME < event.json)\n");
   return readFileSync(0, "utf8");
 }
 
@@ -89,7 +97,12 @@ export function recordFromText(text: string, topic: string) {
 async function map(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { source: { type: "string" }, mapping: { type: "string", default: DEFAULT_MAPPING }, topic: { type: "string", default: "cli" }, help: { type: "boolean", short: "h" } },
+    options: {
+      source: { type: "string" },
+      mapping: { type: "string", default: DEFAULT_MAPPING },
+      topic: { type: "string", default: "cli" },
+      help: { type: "boolean", short: "h" },
+    },
     strict: true,
   });
   if (values.help) return help();
@@ -98,7 +111,7 @@ async function map(argv: string[]): Promise<number> {
   const source = mapping.sources[values.source];
   if (!source) throw new UsageError(`no mapping for source "${values.source}" in ${values.mapping} (mapped: ${Object.keys(mapping.sources).join(", ")})`);
   const text = readStdin();
-  let event;
+  let event: ReturnType<typeof decodeRecord>;
   try {
     event = decodeRecord(recordFromText(text, values.topic));
   } catch (err) {

@@ -14,8 +14,7 @@ const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 /** A topic name in which "{source}" stands for the source name. */
 const TOPIC_TEMPLATE = /^[A-Za-z0-9._{}-]{1,249}$/;
 
-const identifier = (what: string) =>
-  z.string().regex(IDENTIFIER, `${what} must be a plain SQL identifier (letters, digits, _; at most 63)`);
+const identifier = (what: string) => z.string().regex(IDENTIFIER, `${what} must be a plain SQL identifier (letters, digits, _; at most 63)`);
 
 export const KafkaSettingsSchema = z
   .object({
@@ -133,7 +132,12 @@ export const SinkAppConfigSchema = z
           .default(60)
           .describe("a sink whose newest processed change is older than this while records wait turns red on the status page"),
         sampleSeconds: z.number().int().min(1).max(60).default(5).describe("how often the status page's charts take a sample"),
-        rowCountSeconds: z.number().int().min(5).default(30).describe("how often Meter Master's row counts are refreshed, at most (only while the page is watched)"),
+        rowCountSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .default(30)
+          .describe("how often Meter Master's row counts are refreshed, at most (only while the page is watched)"),
       })
       .strict()
       .prefault({})
@@ -145,11 +149,7 @@ export const SinkAppConfigSchema = z
         owner: z.string().min(1).describe("ownership marker (meter-master.managed-by) of this deployment's connectors; others are never touched"),
         pollSeconds: z.number().int().min(1).max(3_600).default(15).describe("how often the supervisor reads the connectors' status"),
         connectors: z
-          .array(
-            z
-              .object({ name: z.string().min(1).describe("connector name"), state: connectorStateSchema, autoRestart: autoRestartSchema })
-              .strict(),
-          )
+          .array(z.object({ name: z.string().min(1).describe("connector name"), state: connectorStateSchema, autoRestart: autoRestartSchema }).strict())
           .describe("the connectors this deployment declares, with their declared state and restart policy"),
       })
       .strict()

@@ -5,12 +5,12 @@
 
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { loadSinkAppConfig, targetPort, targetSchema, type SinkAppConfig } from "./config.js";
+import { loadSinkAppConfig, type SinkAppConfig, targetPort, targetSchema } from "./config.js";
 import { createPlatformaticKafka } from "./kafka/platformatic.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
-import { startingStatus } from "./observability/status.js";
 import { startHealthServer } from "./observability/http-server.js";
-import { startSinkApp, type RunningSinkApp } from "./service.js";
+import { startingStatus } from "./observability/status.js";
+import { type RunningSinkApp, startSinkApp } from "./service.js";
 import { ConfigError } from "./validation.js";
 
 export const CONFIG_ENV = "SINK_APP_CONFIG";
@@ -22,7 +22,12 @@ async function createStore(cfg: SinkAppConfig, env: NodeJS.ProcessEnv): Promise<
   const password = env[target.passwordEnv];
   if (!password) {
     throw new ConfigError([
-      { file: "environment", path: target.passwordEnv, value: "(not set or empty)", expected: "the Meter Master login's password (meterMaster.passwordEnv names this variable)" },
+      {
+        file: "environment",
+        path: target.passwordEnv,
+        value: "(not set or empty)",
+        expected: "the Meter Master login's password (meterMaster.passwordEnv names this variable)",
+      },
     ]);
   }
   const common = {
@@ -71,7 +76,10 @@ async function main(): Promise<void> {
     readiness: async () => (app ? app.readiness() : { ready: false, checks: { startup: "connecting to Kafka and the Meter Master target" } }),
     status: async () => (app ? app.status() : startingStatus(Date.now(), cfg.status.lagThresholdSeconds)),
   });
-  logger.info({ url: health.url, sources: cfg.sources.map((s) => s.name), target: cfg.meterMaster.enabled ? cfg.meterMaster.kind : "disabled" }, "sink-app starting");
+  logger.info(
+    { url: health.url, sources: cfg.sources.map((s) => s.name), target: cfg.meterMaster.enabled ? cfg.meterMaster.kind : "disabled" },
+    "sink-app starting",
+  );
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -2,24 +2,18 @@
 // offsets, so a failing endpoint never holds back Meter Master (and the reverse). Everything with
 // I/O is passed in; main.ts wires the real Kafka client, databases and HTTP.
 
-import { Registry } from "prom-client";
-import {
-  apiGroupId,
-  deadLetterTopic,
-  meterMasterGroupId,
-  type SinkAppConfig,
-  type SourceSettings,
-} from "./config.js";
+import type { Registry } from "prom-client";
+import { apiGroupId, deadLetterTopic, meterMasterGroupId, type SinkAppConfig, type SourceSettings } from "./config.js";
 import { ConnectClient } from "./connect/client.js";
-import { createConnectSupervisor, type ConnectSupervisor, type SupervisorOptions } from "./connect/supervisor.js";
+import { type ConnectSupervisor, createConnectSupervisor, type SupervisorOptions } from "./connect/supervisor.js";
 import { createHttpDelivery, type HttpDelivery } from "./delivery/http/index.js";
 import type { BatchConsumer, BatchHandler, KafkaClientFactory } from "./kafka/types.js";
 import type { NamedSourceMapping } from "./mapping/map-event.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
 import { ActivityLog } from "./observability/activity.js";
-import { createMetrics, type SinkMetrics } from "./observability/metrics.js";
-import { buildStatus, StatusHistory, type MetricJson, type StatusSnapshot } from "./observability/status.js";
 import type { Readiness } from "./observability/http-server.js";
+import { createMetrics, type SinkMetrics } from "./observability/metrics.js";
+import { buildStatus, type MetricJson, StatusHistory, type StatusSnapshot } from "./observability/status.js";
 import { createApiHandler } from "./pipeline/api-sink.js";
 import { createMeterMasterHandler } from "./pipeline/meter-master-sink.js";
 import { abortableSleep, backoffDelay, retryUntilDone, ShutdownAbort } from "./pipeline/retry.js";
@@ -173,6 +167,7 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
         metrics.failures.inc({ sink: worker.sink, source: worker.source, kind: "consumer" });
         const delayMs = backoffDelay(attempt, retry.initialDelayMs, retry.maxDelayMs, Math.random);
         logger.error({ worker: worker.name, err, attempt, retryInMs: delayMs }, "consumer failed; rejoining after a pause");
+        // Rejects only when shutdown aborts the pause: the loop then ends on `stopping`.
         await abortableSleep(delayMs, shutdown.signal).catch(() => undefined);
       }
     }
@@ -226,13 +221,22 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     );
   }, cfg.status.sampleSeconds * 1000);
   sampleTimer.unref();
-  let rowCounts: { at: number; counts: Awaited<ReturnType<MeterMasterStore["counts"]>> | null; error: string | null; pending?: Promise<void> } = { at: 0, counts: null, error: null };
+  let rowCounts: { at: number; counts: Awaited<ReturnType<MeterMasterStore["counts"]>> | null; error: string | null; pending?: Promise<void> } = {
+    at: 0,
+    counts: null,
+    error: null,
+  };
   const refreshRowCounts = (): void => {
     const store = deps.store;
     if (!store || rowCounts.pending || Date.now() - rowCounts.at < cfg.status.rowCountSeconds * 1000) return;
     rowCounts.pending = store.counts().then(
-      (counts) => void (rowCounts = { at: Date.now(), counts, error: null }),
-      (err: unknown) => void (rowCounts = { at: Date.now(), counts: rowCounts.counts, error: (err as Error).message }),
+      (counts) => {
+        rowCounts = { at: Date.now(), counts, error: null };
+      },
+      // Shown on the page in words; the next refresh tries again.
+      (err: unknown) => {
+        rowCounts = { at: Date.now(), counts: rowCounts.counts, error: (err as Error).message };
+      },
     );
   };
 
@@ -257,10 +261,7 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     for (const w of workers) checks[`consumer ${w.name}`] = w.consumer.isRunning() ? "ok" : "not joined";
     if (deps.store) {
       try {
-        await Promise.race([
-          deps.store.ping(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error("no answer within 2 s")), 2_000).unref()),
-        ]);
+        await Promise.race([deps.store.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("no answer within 2 s")), 2_000).unref())]);
         checks[`meter-master ${deps.store.target}`] = "ok";
       } catch (err) {
         checks[`meter-master ${deps.store.target}`] = (err as Error).message;
@@ -282,9 +283,11 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
       await Promise.all(workers.map((w) => w.done));
     } finally {
       clearTimeout(giveUp);
-      await producer.close().catch(() => undefined);
-      await deps.kafka.close().catch(() => undefined);
-      await deps.store?.close().catch(() => undefined);
+      // Everything is committed by now; a connection that fails to close only delays the exit.
+      const closeFailed = (what: string) => (err: unknown) => logger.warn({ err }, `closing ${what} failed; stopping anyway`);
+      await producer.close().catch(closeFailed("the dead letter producer"));
+      await deps.kafka.close().catch(closeFailed("the Kafka client"));
+      await deps.store?.close().catch(closeFailed("the Meter Master connection"));
     }
   }
 

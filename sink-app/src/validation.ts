@@ -13,9 +13,7 @@ export const SourceNameSchema = z
   .string()
   .regex(SOURCE_NAME, "a lowercase name: a letter, then letters, digits, '_' or '-' (e.g. \"postgres\")")
   .max(64)
-  .describe(
-    "Source name: the Kafka Connect connector name, the default topic prefix, and `source_system` in Meter Master. Lowercase [a-z][a-z0-9_-]*.",
-  );
+  .describe("Source name: the Kafka Connect connector name, the default topic prefix, and `source_system` in Meter Master. Lowercase [a-z][a-z0-9_-]*.");
 
 /** The message for a source name used as a record key (checked by hand, so the line names the key). */
 export const SOURCE_NAME_EXPECTED = "a lowercase source name: a letter, then letters, digits, '_' or '-'";

@@ -46,7 +46,5 @@ export class BuiltImage extends Construct {
 function listFiles(path: string): string[] {
   if (!existsSync(path)) throw new Error(`image source ${path} does not exist`);
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { withFileTypes: true }).flatMap((e) =>
-    e.name === "node_modules" || e.name === "dist" ? [] : listFiles(join(path, e.name)),
-  );
+  return readdirSync(path, { withFileTypes: true }).flatMap((e) => (e.name === "node_modules" || e.name === "dist" ? [] : listFiles(join(path, e.name))));
 }

@@ -1,8 +1,8 @@
-import { Construct } from "constructs";
-import { Secrets } from "./secrets.js";
-import { ServiceContainer } from "./service-container.js";
-import { initSql } from "./init-files.js";
+import type { Construct } from "constructs";
 import { EMBEDDED_METER_MASTER } from "../embedded-meter-master.js";
+import { initSql } from "./init-files.js";
+import type { Secrets } from "./secrets.js";
+import { ServiceContainer } from "./service-container.js";
 
 /** What every embedded database construct needs from the stack. */
 export interface DatabaseProps {
@@ -119,10 +119,7 @@ export class MssqlDatabase extends ServiceContainer {
   readonly meterMaster = EMBEDDED_METER_MASTER;
 
   constructor(scope: Construct, id: string, props: MssqlDatabaseProps) {
-    const initFiles = [
-      ...(props.demoSource ? ["10-meter-source.sql"] : []),
-      ...(props.meterMasterTarget ? ["20-meter-master.sql"] : []),
-    ];
+    const initFiles = [...(props.demoSource ? ["10-meter-source.sql"] : []), ...(props.meterMasterTarget ? ["20-meter-master.sql"] : [])];
     super(scope, id, {
       ...serviceProps(props, "mssql", 1433),
       env: [

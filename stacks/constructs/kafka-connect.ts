@@ -1,8 +1,8 @@
-import { Construct } from "constructs";
-import { Container } from "@cdktf/provider-docker/lib/container/index.js";
+import type { Container } from "@cdktf/provider-docker/lib/container/index.js";
+import type { Construct } from "constructs";
 import { BuiltImage } from "./built-image.js";
 import { stackFile } from "./init-files.js";
-import { Secrets } from "./secrets.js";
+import type { Secrets } from "./secrets.js";
 import { ServiceContainer } from "./service-container.js";
 
 /** Connector classes the worker must list before it counts as ready. */

@@ -1,4 +1,4 @@
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { ServiceContainer } from "./service-container.js";
 
 export interface KafkaProps {
@@ -53,10 +53,7 @@ export class Kafka extends ServiceContainer {
       dataVolumes: { data: "/var/lib/kafka/data" },
       // kafka-broker-api-versions exits 0 even when it cannot reach the broker: look at its output.
       healthCheck: {
-        test: [
-          "CMD-SHELL",
-          "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 2>&1 | grep -q '(id: 1 rack'",
-        ],
+        test: ["CMD-SHELL", "/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:9092 2>&1 | grep -q '(id: 1 rack'"],
         startPeriod: "15s",
       },
       waitTimeoutSeconds: props.waitTimeoutSeconds,

@@ -1,4 +1,4 @@
-import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container/index.js";
+import { Container, type ContainerConfig } from "@cdktf/provider-docker/lib/container/index.js";
 import { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { Volume } from "@cdktf/provider-docker/lib/volume/index.js";
 import { Construct } from "constructs";
@@ -71,10 +71,7 @@ export class ServiceContainer extends Construct {
   constructor(scope: Construct, id: string, props: ServiceContainerProps) {
     super(scope, id);
     this.host = props.name;
-    this.image =
-      typeof props.image === "string"
-        ? new Image(this, "image", { name: props.image, keepLocally: props.keepImageLocally ?? true })
-        : props.image;
+    this.image = typeof props.image === "string" ? new Image(this, "image", { name: props.image, keepLocally: props.keepImageLocally ?? true }) : props.image;
 
     const mounts = Object.entries(props.dataVolumes ?? {}).map(([suffix, containerPath]) => {
       const volumeName = `${props.prefix}-${props.name}-${suffix}`;
@@ -127,8 +124,6 @@ export class ServiceContainer extends Construct {
 }
 
 function publishedPorts(props: ServiceContainerProps) {
-  const ports = (props.ports ?? []).flatMap((p) =>
-    p.external === null ? [] : [{ internal: p.internal, external: p.external, ip: props.hostIp }],
-  );
+  const ports = (props.ports ?? []).flatMap((p) => (p.external === null ? [] : [{ internal: p.internal, external: p.external, ip: props.hostIp }]));
   return ports.length > 0 ? ports : undefined;
 }

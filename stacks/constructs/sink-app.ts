@@ -1,12 +1,12 @@
 import { Container } from "@cdktf/provider-docker/lib/container/index.js";
-import { Image } from "@cdktf/provider-docker/lib/image/index.js";
+import type { Image } from "@cdktf/provider-docker/lib/image/index.js";
 import { Construct } from "constructs";
-import { terraformLiteral } from "../terraform-literal.js";
-import type { DesiredConnectors } from "../../sink-app/src/connect/desired.js";
 import type { SinkAppConfig } from "../../sink-app/src/config.js";
+import type { DesiredConnectors } from "../../sink-app/src/connect/desired.js";
+import { terraformLiteral } from "../terraform-literal.js";
 import { BuiltImage } from "./built-image.js";
 import { stackFile } from "./init-files.js";
-import { Secrets } from "./secrets.js";
+import type { Secrets } from "./secrets.js";
 import { ServiceContainer } from "./service-container.js";
 
 /** Entry points inside the sink-app image (relative to its WORKDIR). */

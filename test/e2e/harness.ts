@@ -13,13 +13,13 @@ import mysql from "mysql2/promise";
 import pg from "pg";
 import { loadConnectorFile } from "../../connector-configs/load.js";
 import { renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
-import { sourceConnectorSchema, type SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
+import { type SourceConnectorConfig, sourceConnectorSchema } from "../../connector-configs/schemas/debezium.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
+import { sinkAppConfig as buildSinkAppConfig } from "../../scripts/test-env/sink-app-process.js";
 import { waitFor } from "../../scripts/test-env/wait.js";
+import type { SinkAppConfigInput } from "../../sink-app/src/config.js";
 import { ConnectClient } from "../../sink-app/src/connect/client.js";
 import { reconcile } from "../../sink-app/src/connect/reconcile.js";
-import type { SinkAppConfigInput } from "../../sink-app/src/config.js";
-import { sinkAppConfig as buildSinkAppConfig } from "../../scripts/test-env/sink-app-process.js";
 import type { MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
 import { stackFile } from "../../stacks/constructs/init-files.js";
 
@@ -65,12 +65,26 @@ export async function createSourceDatabases(env: TestEnvironmentInfo): Promise<v
     await admin.end();
   }
   const psql = (file: string, vars: Record<string, string> = {}) =>
-    run("psql", [
-      ...Object.entries(vars).flatMap(([k, v]) => ["-v", `${k}=${v}`]),
-      "-v", "ON_ERROR_STOP=1", "-q",
-      "-h", env.postgres.host, "-p", String(env.postgres.port), "-U", env.postgres.user, "-d", PG_SOURCE_DB,
-      "-f", stackFile(`init-sql/postgres/${file}`),
-    ], { env: { ...process.env, PGPASSWORD: env.postgres.password } });
+    run(
+      "psql",
+      [
+        ...Object.entries(vars).flatMap(([k, v]) => ["-v", `${k}=${v}`]),
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-q",
+        "-h",
+        env.postgres.host,
+        "-p",
+        String(env.postgres.port),
+        "-U",
+        env.postgres.user,
+        "-d",
+        PG_SOURCE_DB,
+        "-f",
+        stackFile(`init-sql/postgres/${file}`),
+      ],
+      { env: { ...process.env, PGPASSWORD: env.postgres.password } },
+    );
   await psql("01-meters.sql");
   await psql("debezium-user.sql", { debezium_password: env.secrets.POSTGRES_DEBEZIUM_PASSWORD! });
 
@@ -148,7 +162,8 @@ export async function removeConnectors(env: TestEnvironmentInfo): Promise<void> 
       async () => {
         const groups = (await kafka.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith("e2e."));
         if (groups.length === 0) return true;
-        await kafka.deleteGroups(groups).catch(() => undefined); // non-empty ones are tried again on the next poll
+        // A group with a member left refuses; it is tried again on the next poll, up to the deadline.
+        await kafka.deleteGroups(groups).catch(() => undefined);
         return undefined;
       },
       30_000,
@@ -178,34 +193,43 @@ export function sinkAppConfig(env: TestEnvironmentInfo, configs: SourceConnector
 }
 
 /** Every record of `topic` from the beginning, with headers as text. */
-export async function readTopic(env: TestEnvironmentInfo, topic: string, expectAtLeast: number): Promise<Array<{ value: string | null; headers: Record<string, string> }>> {
+export async function readTopic(
+  env: TestEnvironmentInfo,
+  topic: string,
+  expectAtLeast: number,
+): Promise<Array<{ value: string | null; headers: Record<string, string> }>> {
   const kafka = new Kafka({ clientId: "e2e-reader", brokers: [env.kafka.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return await waitUntil(`${expectAtLeast} record(s) on ${topic}`, async () => {
-      const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
-      const end = offsets.reduce((n, p) => n + Number(p.high), 0);
-      if (end < expectAtLeast) return undefined;
-      const consumer = kafka.consumer({ groupId: `e2e-reader-${Date.now()}` });
-      const out: Array<{ value: string | null; headers: Record<string, string> }> = [];
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topic, fromBeginning: true });
-        await new Promise<void>((done) => {
-          void consumer.run({
-            eachMessage: async ({ message }) => {
-              const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-              out.push({ value: message.value ? message.value.toString() : null, headers });
-              if (out.length >= end) done();
-            },
+    return await waitUntil(
+      `${expectAtLeast} record(s) on ${topic}`,
+      async () => {
+        const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+        const end = offsets.reduce((n, p) => n + Number(p.high), 0);
+        if (end < expectAtLeast) return undefined;
+        const consumer = kafka.consumer({ groupId: `e2e-reader-${Date.now()}` });
+        const out: Array<{ value: string | null; headers: Record<string, string> }> = [];
+        await consumer.connect();
+        try {
+          await consumer.subscribe({ topic, fromBeginning: true });
+          await new Promise<void>((done) => {
+            void consumer.run({
+              eachMessage: async ({ message }) => {
+                const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+                out.push({ value: message.value ? message.value.toString() : null, headers });
+                if (out.length >= end) done();
+              },
+            });
           });
-        });
-      } finally {
-        await consumer.disconnect();
-      }
-      return out;
-    }, 30_000, 500);
+        } finally {
+          await consumer.disconnect();
+        }
+        return out;
+      },
+      30_000,
+      500,
+    );
   } finally {
     await admin.disconnect();
   }
@@ -235,15 +259,17 @@ export type MeterMasterView = Pick<
 const ts = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 export async function meterMasterRows(mm: pg.Client, source: string): Promise<{ live: MeterMasterView[]; deleted: string[] }> {
-  const res = await mm.query<MeterMasterView & { is_deleted: boolean }>(
-    `SELECT source_key, meter_id, meter_type, status, customer_ref, location, installed_at::text AS installed_at,
+  const res = await mm
+    .query<MeterMasterView & { is_deleted: boolean }>(
+      `SELECT source_key, meter_id, meter_type, status, customer_ref, location, installed_at::text AS installed_at,
             last_reading::text AS last_reading, ${ts("last_reading_at")} AS last_reading_at, is_deleted
        FROM public.meter_master WHERE source_system = $1 ORDER BY source_key COLLATE "C"`,
-    [source],
-  ).catch((err: { code?: string }) => {
-    if (err.code === "42P01") return { rows: [] }; // table not created yet
-    throw err;
-  });
+      [source],
+    )
+    .catch((err: { code?: string }) => {
+      if (err.code === "42P01") return { rows: [] }; // table not created yet
+      throw err;
+    });
   const live = res.rows.filter((r) => !r.is_deleted).map(({ is_deleted: _d, ...rest }) => rest);
   return { live, deleted: res.rows.filter((r) => r.is_deleted).map((r) => r.source_key) };
 }

@@ -6,11 +6,12 @@ import type mysql from "mysql2/promise";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
+import { reportCleanup } from "../../scripts/test-env/cleanup.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { freePort } from "../../scripts/test-env/ports.js";
-import { startDemoApi, type DemoApiServer } from "../../sink-app/src/demo-api/server.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
 import type { RecordedEvent } from "../../sink-app/src/demo-api/recorder.js";
+import { type DemoApiServer, startDemoApi } from "../../sink-app/src/demo-api/server.js";
 import { testEnv } from "../support/env.js";
 import {
   applyConnectors,
@@ -18,9 +19,9 @@ import {
   createSourceDatabases,
   expectedFromMysql,
   expectedFromPostgres,
-  meterMasterRows,
   METER_MASTER_DB,
   MYSQL_SOURCE_DB,
+  meterMasterRows,
   mysqlClient,
   PG_SOURCE_DB,
   pgClient,
@@ -99,11 +100,11 @@ afterAll(async () => {
   await removeConnectors(env);
   await Promise.all([pgSource?.end(), mySource?.end(), meterMaster?.end()]);
   const admin = await pgClient(env, env.postgres.database);
-  await admin.query(`DROP DATABASE IF EXISTS ${PG_SOURCE_DB} WITH (FORCE)`).catch(() => undefined);
-  await admin.query(`DROP DATABASE IF EXISTS ${METER_MASTER_DB} WITH (FORCE)`).catch(() => undefined);
+  await admin.query(`DROP DATABASE IF EXISTS ${PG_SOURCE_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
+  await admin.query(`DROP DATABASE IF EXISTS ${METER_MASTER_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
   await admin.end();
   const my = await mysqlClient(env);
-  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`).catch(() => undefined);
+  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`).catch(reportCleanup("my.query(…)"));
   await my.end();
 }, 120_000);
 
@@ -169,7 +170,9 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
   it("applies inserts, updates, deletes, NULLs, unicode and a primary-key change from MariaDB (for MySQL)", async () => {
     await mySource.query(`INSERT INTO meter_registry (region_code, meter_no, meter_kind, status_code, account_no, site_address, install_date, last_read_kwh, last_read_time, notes)
       VALUES ('LDN', 'M-5005', 'WATER', 1, 'ACC-770001', 'Flat 2, 10 Downing St — Lôndon ✓', '2024-02-29', 12.34, '2026-11-24 08:00:00.125', 'new ✓')`);
-    await mySource.query("UPDATE meter_registry SET last_read_kwh = 55030.00, last_read_time = '2026-11-24 08:01:00.000' WHERE region_code = 'NYC' AND meter_no = 'M-1001'");
+    await mySource.query(
+      "UPDATE meter_registry SET last_read_kwh = 55030.00, last_read_time = '2026-11-24 08:01:00.000' WHERE region_code = 'NYC' AND meter_no = 'M-1001'",
+    );
     await mySource.query("UPDATE meter_registry SET account_no = NULL, site_address = NULL WHERE region_code = 'NYC' AND meter_no = 'M-1002'");
     await mySource.query("DELETE FROM meter_registry WHERE region_code = 'BOS' AND meter_no = 'M-0077'");
     await mySource.query("UPDATE meter_registry SET region_code = 'POR' WHERE region_code = 'SEA' AND meter_no = 'M-9000-X'");
@@ -211,7 +214,11 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
     // Meter Master is not held back by the failing endpoint sink
     await pipelineSettled("postgres");
     // ... while the endpoint sink of the same source holds its offsets and retries
-    await waitUntil("the API sink is retrying", async () => ((await sink.metric("sink_retrying", { sink: "api", source: "postgres" })) === 1 ? true : undefined), 15_000);
+    await waitUntil(
+      "the API sink is retrying",
+      async () => ((await sink.metric("sink_retrying", { sink: "api", source: "postgres" })) === 1 ? true : undefined),
+      15_000,
+    );
     expect((await meterMasterRows(meterMaster, "postgres")).live.find((r) => r.source_key === "6")).toBeDefined();
 
     api = await startApi();
@@ -234,7 +241,10 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
       for (let i = 0; i < 300; i++) {
         await pgSource.query("UPDATE public.meters SET last_value = $1, last_value_at = now() WHERE id = $2", [`${1000 + i}.${i % 1000}`, (i % 2) + 1]);
         await mySource.query("UPDATE meter_registry SET last_read_kwh = ? WHERE region_code = 'NYC' AND meter_no = 'M-1001'", [`${2000 + i}.25`]);
-        if (i % 50 === 0) await pgSource.query(`INSERT INTO public.meters (id, serial_no, kind, state) VALUES (${1000 + i}, 'GA-2026-${String(1000 + i).padStart(6, "0")}', 'GAS', 'active')`);
+        if (i % 50 === 0)
+          await pgSource.query(
+            `INSERT INTO public.meters (id, serial_no, kind, state) VALUES (${1000 + i}, 'GA-2026-${String(1000 + i).padStart(6, "0")}', 'GAS', 'active')`,
+          );
       }
     })();
     // kill while changes are flowing, twice, restarting each time
@@ -293,13 +303,26 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
       "SELECT id::text AS source_key, jsonb_build_object('tags', tags, 'external_ref', external_ref, 'smart', smart)::text AS attributes FROM public.meters ORDER BY id::text COLLATE \"C\"",
     );
     expect(attrs.rows).toEqual(sourceAttrs.rows);
-    const deleted = await meterMaster.query("SELECT meter_id, meter_type, location, last_reading::text AS last_reading, attributes::text AS attributes, is_deleted FROM public.meter_master WHERE source_system = 'postgres' AND source_key = '31'");
-    expect(deleted.rows).toEqual([{ meter_id: "GA-JSON-0031", meter_type: "GAS", location: "31 Json Street", last_reading: "31.0000", attributes: '{"tags": {"big": 12345678901234567890, "neg": -9223372036854775809, "exact": 1.10}, "smart": false, "external_ref": null}', is_deleted: true }]);
+    const deleted = await meterMaster.query(
+      "SELECT meter_id, meter_type, location, last_reading::text AS last_reading, attributes::text AS attributes, is_deleted FROM public.meter_master WHERE source_system = 'postgres' AND source_key = '31'",
+    );
+    expect(deleted.rows).toEqual([
+      {
+        meter_id: "GA-JSON-0031",
+        meter_type: "GAS",
+        location: "31 Json Street",
+        last_reading: "31.0000",
+        attributes: '{"tags": {"big": 12345678901234567890, "neg": -9223372036854775809, "exact": 1.10}, "smart": false, "external_ref": null}',
+        is_deleted: true,
+      },
+    ]);
 
     // a source truncate reaches Meter Master (skipped.operations=none): every row of the source is deleted
     await pgSource.query("TRUNCATE public.meters");
     await pipelineSettled("postgres");
-    const after = await meterMaster.query<{ n: string }>("SELECT count(*)::text AS n FROM public.meter_master WHERE source_system = 'postgres' AND NOT is_deleted");
+    const after = await meterMaster.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM public.meter_master WHERE source_system = 'postgres' AND NOT is_deleted",
+    );
     expect(after.rows).toEqual([{ n: "0" }]);
     expect((await meterMasterRows(meterMaster, "mysql")).live.length).toBeGreaterThan(0);
   });

@@ -4,15 +4,15 @@
 
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
 import type pg from "pg";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
 import { launchChromium } from "../../scripts/test-env/browser.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { freePort } from "../../scripts/test-env/ports.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
-import { startDemoApi, type DemoApiServer } from "../../sink-app/src/demo-api/server.js";
+import { type DemoApiServer, startDemoApi } from "../../sink-app/src/demo-api/server.js";
 import { testEnv } from "../support/env.js";
 import {
   applyConnectors,
@@ -42,13 +42,15 @@ let browser: Browser;
 let page: Page;
 
 const startApi = () => startDemoApi(demoApiConfigFromEnv({ PORT: String(apiPort), HOST: "127.0.0.1" }));
-const number = async (selector: string) => Number((await page.locator(selector).first().innerText()).replace(/[^0-9.]/g, ""));
+const text = async (selector: string) => (await page.locator(selector).first().textContent()) ?? "";
+const number = async (selector: string) => Number((await text(selector)).replace(/[^0-9.]/g, ""));
 
 /** Waits until the page (updated by server-sent events, never reloaded) satisfies `ok`. */
 async function pageShows(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`the status page did not show ${what} within ${timeoutMs / 1000} s\n--- sink-app log ---\n${sink.log.slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`the status page did not show ${what} within ${timeoutMs / 1000} s\n--- sink-app log ---\n${sink.log.slice(-2000)}`);
     await page.waitForTimeout(250);
   }
 }
@@ -99,21 +101,21 @@ afterAll(async () => {
 
 describe("the status page, in headless Chromium, on the real pipeline", () => {
   it("shows every source with its connector and every sink", async () => {
-    await pageShows("the postgres connector RUNNING", async () => (await page.locator('[data-source="postgres"]').innerText()).includes("RUNNING"));
+    await pageShows("the postgres connector RUNNING", async () => (await text('[data-source="postgres"]')).includes("RUNNING"));
     await expect(page.locator('[data-sink="meter-master.postgres"]').count()).resolves.toBe(1);
     await expect(page.locator('[data-sink="api.postgres"]').count()).resolves.toBe(1);
     // The snapshot (the demo table's rows) arrives in Meter Master and at the endpoint.
     await pageShows("the snapshot delivered", async () => (await number('[data-sink="api.postgres"] [data-events-out]')) > 0);
-    await pageShows("all in step", async () => (await page.locator("#overall").innerText()) === "all in step");
+    await pageShows("all in step", async () => (await text("#overall")) === "all in step");
   });
 
   it("counts a change made in PostgreSQL, without a reload", async () => {
     const before = await number('[data-sink="meter-master.postgres"] [data-events-in]');
     await insertMeter("SP-STATUS-1");
     await pageShows("one more event in Meter Master", async () => (await number('[data-sink="meter-master.postgres"] [data-events-in]')) > before);
-    await pageShows("the last captured change", async () => /ago/.test(await page.locator('[data-source="postgres"]').innerText()));
-    await pageShows("a delivery with its HTTP outcome", async () => /HTTP 2xx/.test(await page.locator('[data-sink="api.postgres"]').innerText()));
-    await pageShows("the Meter Master row counts", async () => /\d+ \/ \d+/.test(await page.locator('[data-sink="meter-master.postgres"]').innerText()));
+    await pageShows("the last captured change", async () => /ago/.test(await text('[data-source="postgres"]')));
+    await pageShows("a delivery with its HTTP outcome", async () => /HTTP 2xx/.test(await text('[data-sink="api.postgres"]')));
+    await pageShows("the Meter Master row counts", async () => /\d+ \/ \d+/.test(await text('[data-sink="meter-master.postgres"]')));
   });
 
   it("turns the endpoint's sink red with the reason when the endpoint is down", async () => {
@@ -122,20 +124,24 @@ describe("the status page, in headless Chromium, on the real pipeline", () => {
     await insertMeter("SP-STATUS-2");
     const apiSink = page.locator('[data-sink="api.postgres"]');
     await pageShows("the API sink red", async () => (await apiSink.getAttribute("class"))!.includes("level-red"));
-    expect(await apiSink.locator("[data-reason]").innerText()).toMatch(/retrying.*delivering to the API endpoint/);
-    expect(await page.locator("#overall").innerText()).toBe("needs attention");
-    expect(await page.locator("#problems").innerText()).toMatch(/API endpoint of postgres: retrying/);
+    expect(await text('[data-sink="api.postgres"] [data-reason]')).toMatch(/retrying.*delivering to the API endpoint/);
+    expect(await text("#overall")).toBe("needs attention");
+    expect(await text("#problems")).toMatch(/API endpoint of postgres: retrying/);
     // Meter Master is not held back by the endpoint.
     expect(await page.locator('[data-sink="meter-master.postgres"]').getAttribute("class")).toContain("level-ok");
   });
 
   it("recovers when the endpoint is back", async () => {
     api = await startApi();
-    await pageShows("the API sink ok again", async () => (await page.locator('[data-sink="api.postgres"]').getAttribute("class"))!.includes("level-ok"), 90_000);
-    await pageShows("all in step", async () => (await page.locator("#overall").innerText()) === "all in step");
+    await pageShows(
+      "the API sink ok again",
+      async () => (await page.locator('[data-sink="api.postgres"]').getAttribute("class"))!.includes("level-ok"),
+      90_000,
+    );
+    await pageShows("all in step", async () => (await text("#overall")) === "all in step");
     // The README's picture: in step again, with the outage in the charts and the delivery log.
     await insertMeter("SP-STATUS-3");
-    await pageShows("the new change delivered", async () => /SP-STATUS-3|HTTP 2xx/.test(await page.locator('[data-sink="api.postgres"] .deliveries').innerText()));
+    await pageShows("the new change delivered", async () => /SP-STATUS-3|HTTP 2xx/.test(await text('[data-sink="api.postgres"] .deliveries')));
     await page.waitForTimeout(2_000);
     mkdirSync(resolve(SCREENSHOT, ".."), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -1,11 +1,13 @@
 // Shared by the connect-*.test.ts files: the running test environment, a
 // PostgreSQL source config pointing at it, and cleanup of what a test created.
+
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
+import { type PostgresSourceConfig, sourceConnectorSchema } from "../../connector-configs/schemas/debezium.js";
+import { reportCleanup } from "../../scripts/test-env/cleanup.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { ConnectClient } from "../../sink-app/src/connect/client.js";
-import { sourceConnectorSchema, type PostgresSourceConfig } from "../../connector-configs/schemas/debezium.js";
 
 /**
  * The environment globalSetup started. MM_TEST_ENV_FILE (a JSON file written by
@@ -98,7 +100,7 @@ export async function publicationExists(env: TestEnvironmentInfo, database: stri
 export async function cleanup(env: TestEnvironmentInfo, opts: { connectors?: string[]; slots?: string[]; databases?: string[] }): Promise<void> {
   const client = connectClient(env, 10_000);
   for (const name of opts.connectors ?? []) {
-    await client.delete(name).catch(() => undefined);
+    await client.delete(name).catch(reportCleanup("client.delete(name)"));
   }
   const admin = await pgAdmin(env);
   try {
@@ -112,7 +114,7 @@ export async function cleanup(env: TestEnvironmentInfo, opts: { connectors?: str
         }
       }
     }
-    for (const db of opts.databases ?? []) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    for (const db of opts.databases ?? []) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
   } finally {
     await admin.end();
   }
@@ -145,7 +147,8 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
     } catch (err) {
       last = err;
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -153,10 +156,14 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
 /** Waits until the connector and every task (at least one) are in `state`; returns the status. */
 export async function waitForState(env: TestEnvironmentInfo, name: string, state: string, timeoutMs = 60_000) {
   const client = connectClient(env, 5_000);
-  return pollUntil(`${name} to be ${state}`, async () => {
-    const s = await client.status(name);
-    return s.connector.state === state && s.tasks.length > 0 && s.tasks.every((t) => t.state === state) ? s : undefined;
-  }, timeoutMs);
+  return pollUntil(
+    `${name} to be ${state}`,
+    async () => {
+      const s = await client.status(name);
+      return s.connector.state === state && s.tasks.length > 0 && s.tasks.every((t) => t.state === state) ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export interface ProcessResult {

@@ -13,9 +13,9 @@ import { renderDesiredConnectors, sourceTopics } from "../../connector-configs/r
 import type { PostgresSourceConfig } from "../../connector-configs/schemas/debezium.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { ConnectClient, ConnectError } from "../../sink-app/src/connect/client.js";
-import { OWNER_KEY, PG_DROP_SLOT_KEY, type DesiredConnectors } from "../../sink-app/src/connect/desired.js";
+import { type DesiredConnectors, OWNER_KEY, PG_DROP_SLOT_KEY } from "../../sink-app/src/connect/desired.js";
 import { dropPostgresSlotAndPublication } from "../../sink-app/src/connect/postgres-cleanup.js";
-import { reconcile, ReconcileError, type ReconcileOptions } from "../../sink-app/src/connect/reconcile.js";
+import { ReconcileError, type ReconcileOptions, reconcile } from "../../sink-app/src/connect/reconcile.js";
 import {
   cleanup,
   connectClient,
@@ -283,7 +283,16 @@ describe("registrar reconcile against the real worker and a real PostgreSQL sour
       // between, it is final; else it is final once the restart grace (30 s) is over.
       const lines: string[] = [];
       const started = Date.now();
-      const again = await reconcile(d, client, reconcileOpts({ log: (l) => (lines.push(l), console.log(`[registrar] ${l}`)) })).catch((e: unknown) => e);
+      const again = await reconcile(
+        d,
+        client,
+        reconcileOpts({
+          log: (l) => {
+            lines.push(l);
+            console.log(`[registrar] ${l}`);
+          },
+        }),
+      ).catch((e: unknown) => e);
       console.log(`[registrar] failure after the restart reported in ${Date.now() - started} ms`);
       expect(again).toBeInstanceOf(ReconcileError);
       expect((again as ReconcileError).message).toMatch(new RegExp(`^task ${REVIVED}-0 FAILED on `));
@@ -309,7 +318,16 @@ describe("registrar reconcile against the real worker and a real PostgreSQL sour
       // old FAILED for a moment, which must not be taken for the outcome.
       const lines: string[] = [];
       const { client: rec, requests } = recordingClient();
-      const r = await reconcile(d, rec, reconcileOpts({ log: (l) => (lines.push(l), console.log(`[registrar] ${l}`)) }));
+      const r = await reconcile(
+        d,
+        rec,
+        reconcileOpts({
+          log: (l) => {
+            lines.push(l);
+            console.log(`[registrar] ${l}`);
+          },
+        }),
+      );
       expect(r.unchanged).toEqual([REVIVED]);
       expect([r.created, r.updated, r.deleted]).toEqual([[], [], []]);
       expect(mutating(requests).map((w) => `${w.method} ${w.path}`)).toEqual([`POST /connectors/${REVIVED}/restart`]);

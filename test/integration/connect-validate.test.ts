@@ -8,12 +8,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConnectorConfigs, type Loaded } from "../../connector-configs/load.js";
+import { type Loaded, loadConnectorConfigs } from "../../connector-configs/load.js";
 import { connectorClassOf, renderConnector } from "../../connector-configs/render.js";
-import { sourceConnectorSchema, type SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
+import { type SourceConnectorConfig, sourceConnectorSchema } from "../../connector-configs/schemas/debezium.js";
 import { HTTP_SINK_CONNECTOR_CLASS, type HttpSinkConfig } from "../../connector-configs/schemas/http-sink.js";
 import { freePort } from "../../scripts/test-env/ports.js";
-import { ConnectClient, ConnectError, validationErrors, type ConfigInfos } from "../../sink-app/src/connect/client.js";
+import { type ConfigInfos, ConnectClient, ConnectError, validationErrors } from "../../sink-app/src/connect/client.js";
 import { cleanup, connectTestEnv, createMetersDatabase } from "./connect-helpers.js";
 
 const env = await connectTestEnv();
@@ -25,7 +25,6 @@ const loadedPlugins = (await client.plugins()).map((p) => p.class);
 const aivenLoaded = loadedPlugins.includes(HTTP_SINK_CONNECTOR_CLASS);
 
 const SOURCE_KINDS = ["mssql", "oracle", "mysql", "postgres"] as const;
-const NO_SERVER_HERE = new Set<string>(["mssql", "oracle"]);
 const AIVEN_NOT_RUN = "because the Aiven HTTP Sink plugin is not on Maven Central";
 const CAPTURE_NOT_RUN = "NOT RUN: capture from SQL Server/Oracle (no server here); config validated by the real plugin only";
 
@@ -36,7 +35,8 @@ const CAPTURE_NOT_RUN = "NOT RUN: capture from SQL Server/Oracle (no server here
  * own log must show that the cause was the refused connection to our port.
  */
 const CANNOT_CONNECT: Record<string, RegExp> = {
-  mssql: /^Unable to connect\. Check this and other connection properties\. Error: The TCP\/IP connection to the host 127\.0\.0\.1, port \d+ has failed\..*Connection refused/s,
+  mssql:
+    /^Unable to connect\. Check this and other connection properties\. Error: The TCP\/IP connection to the host 127\.0\.0\.1, port \d+ has failed\..*Connection refused/s,
   oracle: /^Unable to connect: Failed to resolve Oracle database version$/,
 };
 
@@ -154,9 +154,18 @@ describe("every default source config passes the real Debezium plugin's validati
     const myFile = sourceFile("mysql");
     const wrong = { env: "ORACLE_DEBEZIUM_PASSWORD" };
     const cases = await Promise.all([
-      validate(`${pgFile.displayFile} (wrong password)`, repoint(pgFile.config, { host: env.postgres.host, port: env.postgres.port, user: env.postgres.debeziumUser, database, password: wrong })),
-      validate(`${myFile.displayFile} (wrong password)`, repoint(myFile.config, { host: env.mysql.host, port: env.mysql.port, user: env.mysql.debeziumUser, password: wrong })),
-      validate(`${myFile.displayFile} (flavor mariadb, wrong password)`, repoint(myFile.config, { host: env.mysql.host, port: env.mysql.port, user: env.mysql.debeziumUser, password: wrong }, { flavor: "mariadb" })),
+      validate(
+        `${pgFile.displayFile} (wrong password)`,
+        repoint(pgFile.config, { host: env.postgres.host, port: env.postgres.port, user: env.postgres.debeziumUser, database, password: wrong }),
+      ),
+      validate(
+        `${myFile.displayFile} (wrong password)`,
+        repoint(myFile.config, { host: env.mysql.host, port: env.mysql.port, user: env.mysql.debeziumUser, password: wrong }),
+      ),
+      validate(
+        `${myFile.displayFile} (flavor mariadb, wrong password)`,
+        repoint(myFile.config, { host: env.mysql.host, port: env.mysql.port, user: env.mysql.debeziumUser, password: wrong }, { flavor: "mariadb" }),
+      ),
     ]);
     const [pgErrs, myErrs, mariaErrs] = cases.map(report);
     expect(pgErrs).toEqual([{ key: "database.hostname", errors: [expect.stringMatching(/password authentication failed for user "cdc_test"/)] }]);
@@ -181,12 +190,17 @@ describe("every default source config passes the real Debezium plugin's validati
     // refused TCP connection to our port means the Oracle JDBC driver was loaded and tried to connect
     // (a missing driver or a bad URL read differently).
     const log = (await readFile(join(env.logsDir, "connect.log"), "utf8")).split("\n");
-    const at = log.findLastIndex((l) => l.includes("Failed testing connection for") && l.includes("OracleConnector") && new RegExp(`database\\.port=${o.deadPort}[,}]`).test(l));
+    const at = log.findLastIndex(
+      (l) => l.includes("Failed testing connection for") && l.includes("OracleConnector") && new RegExp(`database\\.port=${o.deadPort}[,}]`).test(l),
+    );
     expect(at, `connect.log has no "Failed testing connection" record of the Oracle validation on port ${o.deadPort}`).toBeGreaterThanOrEqual(0);
     const record: string[] = [];
     for (let i = at + 1; i < log.length && !log[i]!.startsWith("["); i++) if (!log[i]!.startsWith("\t")) record.push(log[i]!);
     console.log(`[validate] the worker's log of the Oracle validation:\n    ${record.join("\n    ")}`);
-    expect(record.some((l) => /^Caused by: java\.net\.ConnectException: Connection refused/.test(l)), record.join("\n")).toBe(true);
+    expect(
+      record.some((l) => /^Caused by: java\.net\.ConnectException: Connection refused/.test(l)),
+      record.join("\n"),
+    ).toBe(true);
   });
 
   it.skip(CAPTURE_NOT_RUN, () => undefined);

@@ -16,12 +16,12 @@ import {
   connectClient,
   connectTestEnv,
   createMetersDatabase,
+  type ProcessResult,
   pollUntil,
   runTsx,
   taskStarts,
   uniq,
   waitForState,
-  type ProcessResult,
 } from "./connect-helpers.js";
 
 let env: TestEnvironmentInfo;
@@ -183,10 +183,14 @@ describe("connectors CLI against the real Kafka Connect worker", () => {
     const r = await cli(["delete", NAME, ...url()]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${NAME}: deleted`);
-    await pollUntil(`${NAME} to be gone`, async () => {
-      const res = await fetch(`${env.connect.url}/connectors/${NAME}/status`);
-      return res.status === 404 ? true : undefined;
-    }, 30_000);
+    await pollUntil(
+      `${NAME} to be gone`,
+      async () => {
+        const res = await fetch(`${env.connect.url}/connectors/${NAME}/status`);
+        return res.status === 404 ? true : undefined;
+      },
+      30_000,
+    );
     const list = await cli(["list", ...url(), "--json"]);
     expect((JSON.parse(list.stdout) as { name: string }[]).map((x) => x.name)).not.toContain(NAME);
   });
@@ -223,7 +227,10 @@ describe("connectors validate (offline)", () => {
     const file = join(bad, "sources", "postgres.ts");
     // CONNECT_URL points nowhere: validate must not need Connect.
     const noConnect = { CONNECT_URL: `http://127.0.0.1:${await freePort()}` };
-    for (const args of [["validate", file], ["validate", "--dir", bad]]) {
+    for (const args of [
+      ["validate", file],
+      ["validate", "--dir", bad],
+    ]) {
       const r = await cli(args, noConnect);
       expect(r.code, args.join(" ")).not.toBe(0);
       // The formatter's wording of "expected" is zod's message ("Too big: expected number to be <=65535").

@@ -6,13 +6,13 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createHttpDelivery,
-  HttpDeliveryTransientError,
-  idempotencyKeyFor,
   type DeliveryItem,
   type EndpointConfigInput,
+  HttpDeliveryTransientError,
+  idempotencyKeyFor,
 } from "../../sink-app/src/delivery/http/index.js";
-import { startDemoApi } from "../../sink-app/src/demo-api/server.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
+import { startDemoApi } from "../../sink-app/src/demo-api/server.js";
 
 // ---------------------------------------------------------------- fixtures
 
@@ -169,10 +169,7 @@ describe("transient failures are retried with backoff, keeping idempotency keys 
     const api = await startServer((r, res) => {
       if (r.n > 1) reply(res, 200); // the first request never gets an answer
     });
-    const delivery = createHttpDelivery(
-      { url: `${api.url}/api/mysql`, timeoutMs: 300, retries: fastRetries },
-      { random: () => 0 },
-    );
+    const delivery = createHttpDelivery({ url: `${api.url}/api/mysql`, timeoutMs: 300, retries: fastRetries }, { random: () => 0 });
     const batch = items(2);
     const started = performance.now();
 
@@ -196,10 +193,7 @@ describe("transient failures are retried with backoff, keeping idempotency keys 
 
   it("raises a typed transient error with the last cause after maxAttempts, delivering nothing", async () => {
     const api = await startServer((_r, res) => reply(res, 503, { error: "maintenance" }));
-    const delivery = createHttpDelivery(
-      { url: `${api.url}/api/mysql`, retries: { ...fastRetries, maxAttempts: 3 } },
-      { random: () => 0 },
-    );
+    const delivery = createHttpDelivery({ url: `${api.url}/api/mysql`, retries: { ...fastRetries, maxAttempts: 3 } }, { random: () => 0 });
     const batch = items(3);
 
     const error = await delivery.deliver(batch).then(
@@ -233,10 +227,7 @@ describe("transient failures are retried with backoff, keeping idempotency keys 
   it("treats a refused connection as a transient network error", async () => {
     const gone = await startServer((_r, res) => reply(res, 200));
     await gone.close();
-    const delivery = createHttpDelivery(
-      { url: `${gone.url}/api/mysql`, retries: { ...fastRetries, maxAttempts: 2 } },
-      { random: () => 0 },
-    );
+    const delivery = createHttpDelivery({ url: `${gone.url}/api/mysql`, retries: { ...fastRetries, maxAttempts: 2 } }, { random: () => 0 });
     const e = (await delivery.deliver(items(1)).catch((err: unknown) => err)) as HttpDeliveryTransientError;
     expect(e).toBeInstanceOf(HttpDeliveryTransientError);
     expect(e.lastCause.kind).toBe("network");
@@ -246,9 +237,7 @@ describe("transient failures are retried with backoff, keeping idempotency keys 
 
 describe("Retry-After is honoured on 429 and 503", () => {
   it("waits the Retry-After seconds of a 429 instead of the (much shorter) backoff", async () => {
-    const api = await startServer((r, res) =>
-      r.n === 1 ? reply(res, 429, { error: "slow down" }, { "retry-after": "1" }) : reply(res, 200),
-    );
+    const api = await startServer((r, res) => (r.n === 1 ? reply(res, 429, { error: "slow down" }, { "retry-after": "1" }) : reply(res, 200)));
     const { sleep, waits } = recordingSleep();
     const delivery = createHttpDelivery({ url: `${api.url}/api/mysql`, retries: fastRetries }, { sleep, random: () => 0 });
 
@@ -262,9 +251,7 @@ describe("Retry-After is honoured on 429 and 503", () => {
 
   it("waits until the HTTP-date of a 429 Retry-After", async () => {
     const api = await startServer((r, res) =>
-      r.n === 1
-        ? reply(res, 429, { error: "slow down" }, { "retry-after": new Date(Date.now() + 2000).toUTCString() })
-        : reply(res, 200),
+      r.n === 1 ? reply(res, 429, { error: "slow down" }, { "retry-after": new Date(Date.now() + 2000).toUTCString() }) : reply(res, 200),
     );
     const { sleep, waits } = recordingSleep();
     const delivery = createHttpDelivery({ url: `${api.url}/api/mysql`, retries: fastRetries }, { sleep, random: () => 0 });
@@ -283,10 +270,7 @@ describe("Retry-After is honoured on 429 and 503", () => {
   it("caps an excessive Retry-After at maxRetryAfterMs", async () => {
     const api = await startServer((r, res) => (r.n === 1 ? reply(res, 503, {}, { "retry-after": "3600" }) : reply(res, 200)));
     const { sleep, waits } = recordingSleep();
-    const delivery = createHttpDelivery(
-      { url: `${api.url}/api/mysql`, retries: { ...fastRetries, maxRetryAfterMs: 250 } },
-      { sleep, random: () => 0 },
-    );
+    const delivery = createHttpDelivery({ url: `${api.url}/api/mysql`, retries: { ...fastRetries, maxRetryAfterMs: 250 } }, { sleep, random: () => 0 });
     const started = performance.now();
     await delivery.deliver(items(1));
     expect(waits).toEqual([250]);
@@ -322,9 +306,7 @@ describe("permanent rejections are returned for the dead letter topic", () => {
     expect(result.deliveredKeys).toEqual(batch.map((i) => i.idempotencyKey).filter((k) => !poisonKeys.includes(k)));
     expect(result.requests).toBeLessThanOrEqual(2 * batch.length - 1);
     // Every item ended up exactly once in delivered or rejected: nothing lost, nothing doubled.
-    expect([...result.deliveredKeys, ...result.rejected.map((r) => r.idempotencyKey)].sort()).toEqual(
-      batch.map((i) => i.idempotencyKey).sort(),
-    );
+    expect([...result.deliveredKeys, ...result.rejected.map((r) => r.idempotencyKey)].sort()).toEqual(batch.map((i) => i.idempotencyKey).sort());
     // Permanent answers are not retried: each distinct request body was sent once.
     expect(new Set(api.received.map((r) => r.raw)).size).toBe(api.received.length);
   });
@@ -335,9 +317,7 @@ describe("permanent rejections are returned for the dead letter topic", () => {
     const delivery = createHttpDelivery({ url: `${api.url}/api/mysql`, batching: { splitOnReject: false } });
     const result = await delivery.deliver(batch);
     expect(result.deliveredKeys).toEqual([]);
-    expect(result.rejected.map((r) => [r.idempotencyKey, r.status, r.requestSize])).toEqual(
-      batch.map((i) => [i.idempotencyKey, 422, 6]),
-    );
+    expect(result.rejected.map((r) => [r.idempotencyKey, r.status, r.requestSize])).toEqual(batch.map((i) => [i.idempotencyKey, 422, 6]));
     expect(api.received).toHaveLength(1);
   });
 
@@ -384,9 +364,7 @@ describe("request shape on the wire", () => {
     await delivery.deliver(batch);
     expect(api.received.map((r) => r.body.length)).toEqual([10, 10, 5]);
     expect(api.received.map((r) => r.headers["x-batch-size"])).toEqual(["10", "10", "5"]);
-    expect(api.received.flatMap((r) => r.body.map((e: { idempotencyKey: string }) => e.idempotencyKey))).toEqual(
-      batch.map((i) => i.idempotencyKey),
-    );
+    expect(api.received.flatMap((r) => r.body.map((e: { idempotencyKey: string }) => e.idempotencyKey))).toEqual(batch.map((i) => i.idempotencyKey));
   });
 
   it("sends the static auth header read from the environment", async () => {
@@ -547,10 +525,7 @@ describe("against the demo API receiver with injected faults", () => {
     openServers.push(demo);
     const down = await fetch(`${demo.url}/admin/faults`, { method: "POST", body: JSON.stringify({ down: true }) });
     expect(down.status).toBe(200);
-    const delivery = createHttpDelivery(
-      { url: `${demo.url}/api/postgres`, retries: { maxAttempts: 50, initialBackoffMs: 50, maxBackoffMs: 200 } },
-      {},
-    );
+    const delivery = createHttpDelivery({ url: `${demo.url}/api/postgres`, retries: { maxAttempts: 50, initialBackoffMs: 50, maxBackoffMs: 200 } }, {});
     const batch = items(30);
 
     const pending = delivery.deliver(batch);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
-import { startDemoApi, type DemoApiServer } from "../../sink-app/src/demo-api/server.js";
+import { type DemoApiServer, startDemoApi } from "../../sink-app/src/demo-api/server.js";
 
 const running: DemoApiServer[] = [];
 const cleanups: Array<() => Promise<void>> = [];
@@ -45,13 +45,15 @@ const event = (meterId: string, key: string) => ({
 describe("demo API receiver: recording", () => {
   it("records single events and batches per source and reports dedupe stats by idempotency key", async () => {
     const api = await demo();
-    expect(await call(`${api.url}/api/postgres`, { method: "POST", json: { meter_id: "W-1042" }, headers: { "Idempotency-Key": "postgres-a1" } })).toMatchObject({
+    expect(
+      await call(`${api.url}/api/postgres`, { method: "POST", json: { meter_id: "W-1042" }, headers: { "Idempotency-Key": "postgres-a1" } }),
+    ).toMatchObject({
       status: 200,
       body: { accepted: 1 },
     });
-    expect(
-      (await call(`${api.url}/api/postgres`, { method: "POST", json: [event("W-1042", "postgres-a1"), event("W-1043", "postgres-b2")] })).body,
-    ).toEqual({ accepted: 2 });
+    expect((await call(`${api.url}/api/postgres`, { method: "POST", json: [event("W-1042", "postgres-a1"), event("W-1043", "postgres-b2")] })).body).toEqual({
+      accepted: 2,
+    });
     await call(`${api.url}/api/mysql`, { method: "POST", json: [event("M-1001", "mysql-c3")] });
 
     const pg = await call(`${api.url}/api/postgres`);
@@ -106,7 +108,10 @@ describe("demo API receiver: recording", () => {
     const api = await demo({ DEMO_API_RECORD_FILE: file });
     await call(`${api.url}/api/oracle`, { method: "POST", json: [event("O-1", "oracle-1"), event("O-2", "oracle-2")] });
     await call(`${api.url}/api/oracle`, { method: "POST", json: event("O-1", "oracle-1") });
-    const lines = (await readFile(file, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const lines = (await readFile(file, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.source, l.idempotencyKey, l.previousDeliveries, l.body.meter_id])).toEqual([
       ["oracle", "oracle-1", 0, "O-1"],
       ["oracle", "oracle-2", 0, "O-2"],
@@ -220,7 +225,10 @@ describe("demo API entry point (sink-app/src/demo-api/main.ts)", () => {
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (i > 100) throw new Error(`demo API did not start:\n${server.output()}`);
-      const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
 import mysql from "mysql2/promise";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackFile } from "../../stacks/constructs/init-files.js";
 import { testEnv } from "../support/env.js";
 
@@ -19,7 +19,20 @@ describe("PostgreSQL init scripts against a real PostgreSQL", () => {
 
   async function psql(file: string, vars: Record<string, string> = {}) {
     const env = testEnv().postgres;
-    const args = ["-v", "ON_ERROR_STOP=1", "-h", env.host, "-p", String(env.port), "-U", env.user, "-d", database, "-f", stackFile(`init-sql/postgres/${file}`)];
+    const args = [
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-h",
+      env.host,
+      "-p",
+      String(env.port),
+      "-U",
+      env.user,
+      "-d",
+      database,
+      "-f",
+      stackFile(`init-sql/postgres/${file}`),
+    ];
     for (const [k, v] of Object.entries(vars)) args.unshift("-v", `${k}=${v}`);
     return run("psql", args, { env: { ...process.env, PGPASSWORD: env.password } });
   }
@@ -59,7 +72,12 @@ describe("PostgreSQL init scripts against a real PostgreSQL", () => {
       expect(identity.rows[0].relreplident).toBe("f");
       const publication = await db.query("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'dbz_publication'");
       // the demo table and Debezium's signal table (resync's incremental snapshots)
-      expect(publication.rows).toEqual(expect.arrayContaining([{ schemaname: "public", tablename: "meters" }, { schemaname: "public", tablename: "debezium_signal" }]));
+      expect(publication.rows).toEqual(
+        expect.arrayContaining([
+          { schemaname: "public", tablename: "meters" },
+          { schemaname: "public", tablename: "debezium_signal" },
+        ]),
+      );
       expect(publication.rows).toHaveLength(2);
     } finally {
       await db.end();

@@ -5,9 +5,9 @@ import { randomBytes } from "node:crypto";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import "../../scripts/test-env/kafkajs-lz4.js";
 import { afterAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../scripts/test-env/wait.js";
 import { createPlatformaticKafka } from "../../sink-app/src/kafka/platformatic.js";
 import type { BatchHandler, KafkaClientFactory } from "../../sink-app/src/kafka/types.js";
-import { waitFor } from "../../scripts/test-env/wait.js";
 import { testEnv } from "../support/env.js";
 
 const factories: KafkaClientFactory[] = [];
@@ -65,10 +65,14 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     };
     const running = consumer.run(handler);
     await waitFor("6,000 records handled", async () => ([...seen.values()].flat().length >= 6_000 ? true : undefined), { timeoutMs: 60_000 });
-    await waitFor("offsets committed to the end", async () => {
-      const lags = await consumer.lag();
-      return lags.length === 2 && lags.every((l) => l.lag === 0n) ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(
+      "offsets committed to the end",
+      async () => {
+        const lags = await consumer.lag();
+        return lags.length === 2 && lags.every((l) => l.lag === 0n) ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     await consumer.stop();
     await running;
     expect([...seen.values()].flat()).toHaveLength(6_000);

@@ -1,8 +1,8 @@
 // The position-guarded upsert against a real PostgreSQL: replays after a crash and events that
 // arrive late leave Meter Master exactly as one clean, in-order pass would.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../sink-app/src/demo-api/faults.js";
 import { planWrite } from "../../sink-app/src/meter-master/plan.js";
 import { createPostgresStore } from "../../sink-app/src/meter-master/postgres-store.js";
@@ -11,7 +11,6 @@ import type { MeterMasterStore } from "../../sink-app/src/meter-master/store.js"
 import { testEnv } from "../support/env.js";
 
 const DB = "meter_master_store_it";
-
 
 /** PostgreSQL LSN-style positions: fixed-width, so text order is commit order. */
 const position = (lsn: number) => `${String(lsn).padStart(20, "0")}/${String(lsn + 88).padStart(20, "0")}`;
@@ -83,7 +82,15 @@ const stores: MeterMasterStore[] = [];
 
 async function freshStore(table: string): Promise<MeterMasterStore> {
   const env = testEnv().postgres;
-  const store = createPostgresStore({ host: env.host, port: env.port, database: DB, user: env.user, password: env.password, table: { schema: "public", table }, tls: { enabled: false, trustServerCertificate: false } });
+  const store = createPostgresStore({
+    host: env.host,
+    port: env.port,
+    database: DB,
+    user: env.user,
+    password: env.password,
+    table: { schema: "public", table },
+    tls: { enabled: false, trustServerCertificate: false },
+  });
   stores.push(store);
   await store.ensureTable();
   return store;
@@ -186,7 +193,14 @@ it("keeps exact decimals, time zones, unicode and NULLs as given", async () => {
   const stored = await db.query(`SELECT last_reading::text, to_char(last_reading_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at,
       location, customer_ref, installed_at::text, attributes FROM public.mm_values`);
   expect(stored.rows).toEqual([
-    { last_reading: "99999999999999.9999", at: "2026-11-24T04:00:00.123456", location: row.location, customer_ref: null, installed_at: "2020-02-29", attributes: row.attributes },
+    {
+      last_reading: "99999999999999.9999",
+      at: "2026-11-24T04:00:00.123456",
+      location: row.location,
+      customer_ref: null,
+      installed_at: "2020-02-29",
+      attributes: row.attributes,
+    },
   ]);
 });
 
@@ -227,7 +241,15 @@ describe("what a change did not carry keeps what Meter Master holds (real Postgr
     };
     await apply(store, [{ kind: "upsert", row: update }], mode);
     expect(await stored(table)).toEqual([
-      { meter_id: "EL-TOAST-0020", status: "inactive", location: "20 Default Road", last_reading: "20.1250", attributes: { tags: base.attributes.tags, smart: false }, is_deleted: false, source_op: "u" },
+      {
+        meter_id: "EL-TOAST-0020",
+        status: "inactive",
+        location: "20 Default Road",
+        last_reading: "20.1250",
+        attributes: { tags: base.attributes.tags, smart: false },
+        is_deleted: false,
+        source_op: "u",
+      },
     ]);
   });
 
@@ -235,10 +257,32 @@ describe("what a change did not carry keeps what Meter Master holds (real Postgr
     const store = await freshStore("mm_delete_keeps");
     await apply(store, [{ kind: "upsert", row: base }], "soft");
     // REPLICA IDENTITY DEFAULT: key-only delete, the mapping wrote nulls
-    const keyOnly: MeterMasterRow = { ...base, meter_id: null, meter_type: null, status: null, customer_ref: null, location: null, installed_at: null, last_reading: null, last_reading_at: null, attributes: {}, is_deleted: true, source_op: "d", source_position: position(300) };
+    const keyOnly: MeterMasterRow = {
+      ...base,
+      meter_id: null,
+      meter_type: null,
+      status: null,
+      customer_ref: null,
+      location: null,
+      installed_at: null,
+      last_reading: null,
+      last_reading_at: null,
+      attributes: {},
+      is_deleted: true,
+      source_op: "d",
+      source_position: position(300),
+    };
     await apply(store, [{ kind: "delete", hasValues: false, row: keyOnly }], "soft");
     expect(await stored("mm_delete_keeps")).toEqual([
-      { meter_id: "EL-TOAST-0020", status: "active", location: "20 Default Road", last_reading: "20.0000", attributes: base.attributes, is_deleted: true, source_op: "d" },
+      {
+        meter_id: "EL-TOAST-0020",
+        status: "active",
+        location: "20 Default Road",
+        last_reading: "20.0000",
+        attributes: base.attributes,
+        is_deleted: true,
+        source_op: "d",
+      },
     ]);
   });
 
@@ -246,7 +290,15 @@ describe("what a change did not carry keeps what Meter Master holds (real Postgr
     const store = await freshStore("mm_delete_new");
     await apply(store, [{ kind: "delete", hasValues: true, row: { ...base, is_deleted: true, source_op: "d" } }], "soft");
     expect(await stored("mm_delete_new")).toEqual([
-      { meter_id: "EL-TOAST-0020", status: "active", location: "20 Default Road", last_reading: "20.0000", attributes: base.attributes, is_deleted: true, source_op: "d" },
+      {
+        meter_id: "EL-TOAST-0020",
+        status: "active",
+        location: "20 Default Road",
+        last_reading: "20.0000",
+        attributes: base.attributes,
+        is_deleted: true,
+        source_op: "d",
+      },
     ]);
   });
 
@@ -255,7 +307,9 @@ describe("what a change did not carry keeps what Meter Master holds (real Postgr
     const { parseJsonDocumentExact } = await import("../../sink-app/src/decode/json.js");
     const tags = parseJsonDocumentExact('{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}');
     await apply(store, [{ kind: "upsert", row: { ...base, attributes: { tags } } }], "soft");
-    const res = await db.query(`SELECT attributes->'tags' = '{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}'::jsonb AS same, (attributes->'tags'->>'big') AS big FROM public.mm_json_digits`);
+    const res = await db.query(
+      `SELECT attributes->'tags' = '{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}'::jsonb AS same, (attributes->'tags'->>'big') AS big FROM public.mm_json_digits`,
+    );
     expect(res.rows).toEqual([{ same: true, big: "12345678901234567890" }]);
   });
 });

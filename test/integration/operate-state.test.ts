@@ -7,7 +7,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { ConnectClient } from "../../sink-app/src/connect/client.js";
 import type { ConnectorState } from "../../sink-app/src/connect/desired.js";
-import { reconcile, type ReconcileOptions } from "../../sink-app/src/connect/reconcile.js";
+import { type ReconcileOptions, reconcile } from "../../sink-app/src/connect/reconcile.js";
 import { cleanup, connectClient, connectTestEnv, createMetersDatabase, postgresSource, taskStarts, uniq, waitForState } from "./connect-helpers.js";
 
 let env: TestEnvironmentInfo;

@@ -9,7 +9,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { ConnectClient } from "../../sink-app/src/connect/client.js";
 import { autoRestartSchema } from "../../sink-app/src/connect/desired.js";
-import { reconcile, ReconcileError } from "../../sink-app/src/connect/reconcile.js";
+import { ReconcileError, reconcile } from "../../sink-app/src/connect/reconcile.js";
 import { createConnectSupervisor, restartDelayMs } from "../../sink-app/src/connect/supervisor.js";
 import { createMetrics } from "../../sink-app/src/observability/metrics.js";
 import { cleanup, connectTestEnv, createMetersDatabase, pgAdmin, pollUntil, postgresSource, uniq } from "./connect-helpers.js";
@@ -87,14 +87,22 @@ describe("connector supervisor against the real worker", () => {
         await admin.end();
       }
       const client = new ConnectClient({ url: env.connect.url });
-      await pollUntil(`${HEALED} RUNNING`, async () => {
-        const s = await client.status(HEALED);
-        return s.connector.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t.state === "RUNNING") ? true : undefined;
-      }, 60_000);
+      await pollUntil(
+        `${HEALED} RUNNING`,
+        async () => {
+          const s = await client.status(HEALED);
+          return s.connector.state === "RUNNING" && s.tasks.length > 0 && s.tasks.every((t) => t.state === "RUNNING") ? true : undefined;
+        },
+        60_000,
+      );
       const text = await registry.metrics();
       const count = restarts.filter((r) => r.name === HEALED).length;
       expect(text).toContain(`sink_connect_restarts_total{connector="${HEALED}"} ${count}`);
-      await pollUntil("state metric RUNNING", async () => ((await registry.metrics()).includes(`sink_connect_state{connector="${HEALED}",task="0",state="RUNNING"} 1`) ? true : undefined), 10_000);
+      await pollUntil(
+        "state metric RUNNING",
+        async () => ((await registry.metrics()).includes(`sink_connect_state{connector="${HEALED}",task="0",state="RUNNING"} 1`) ? true : undefined),
+        10_000,
+      );
 
       // The connector declared stopped: FAILED on the worker all along, never restarted.
       expect((await client.status(STOPPED)).tasks.map((t) => t.state)).toEqual(["FAILED"]);

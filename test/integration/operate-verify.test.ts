@@ -3,17 +3,19 @@
 // with the shipped connector files (which now name a signal table). `verify` (the CLI, in process)
 // finds what was changed behind the pipeline's back in Meter Master, `resync` repairs it through an
 // incremental snapshot, and `verify` then exits 0.
+
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
 import { runCli } from "../../scripts/connectors/cli.js";
+import { reportCleanup } from "../../scripts/test-env/cleanup.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { freePort } from "../../scripts/test-env/ports.js";
-import { stackFile } from "../../stacks/constructs/init-files.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
-import { startDemoApi, type DemoApiServer } from "../../sink-app/src/demo-api/server.js";
+import { type DemoApiServer, startDemoApi } from "../../sink-app/src/demo-api/server.js";
+import { stackFile } from "../../stacks/constructs/init-files.js";
 import {
   applyConnectors,
   buildSinkApp,
@@ -46,25 +48,26 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   // verify and resync take the database addresses; CONNECT_URL below serves every command
   const connection = ["verify", "resync"].includes(args[0]!)
     ? [
-        "--source-address", `postgres=${env.postgres.host}:${env.postgres.port}`, `mysql=${env.mysql.host}:${env.mysql.port}`,
-        "--meter-master", `postgres://${env.postgres.user}@${env.postgres.host}:${env.postgres.port}/${METER_MASTER_DB}`,
-        "--page-size", "2", // several pages on both sides even with the four demo rows per source
+        "--source-address",
+        `postgres=${env.postgres.host}:${env.postgres.port}`,
+        `mysql=${env.mysql.host}:${env.mysql.port}`,
+        "--meter-master",
+        `postgres://${env.postgres.user}@${env.postgres.host}:${env.postgres.port}/${METER_MASTER_DB}`,
+        "--page-size",
+        "2", // several pages on both sides even with the four demo rows per source
       ]
     : [];
-  const code = await runCli(
-    [...args, ...connection],
-    {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      env: {
-        POSTGRES_DEBEZIUM_PASSWORD: env.secrets.POSTGRES_DEBEZIUM_PASSWORD!,
-        MYSQL_DEBEZIUM_PASSWORD: env.mysql.debeziumPassword,
-        METER_MASTER_PASSWORD: env.postgres.password,
-        CONNECT_URL: env.connect.url,
-      },
-      interactive: false,
+  const code = await runCli([...args, ...connection], {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: {
+      POSTGRES_DEBEZIUM_PASSWORD: env.secrets.POSTGRES_DEBEZIUM_PASSWORD!,
+      MYSQL_DEBEZIUM_PASSWORD: env.mysql.debeziumPassword,
+      METER_MASTER_PASSWORD: env.postgres.password,
+      CONNECT_URL: env.connect.url,
     },
-  );
+    interactive: false,
+  });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -73,7 +76,14 @@ beforeAll(async () => {
   await Promise.all([buildSinkApp(), createSourceDatabases(env)]);
   // The MySQL container's own hook script: it also lets the debezium login write the signal table.
   await run("bash", [stackFile("init-sql/mysql/02-debezium-user.sh")], {
-    env: { ...process.env, MYSQL_HOST: env.mysql.host, MYSQL_TCP_PORT: String(env.mysql.port), MYSQL_ROOT_PASSWORD: env.mysql.rootPassword, MYSQL_DEBEZIUM_PASSWORD: env.mysql.debeziumPassword, MYSQL_DATABASE: MYSQL_SOURCE_DB },
+    env: {
+      ...process.env,
+      MYSQL_HOST: env.mysql.host,
+      MYSQL_TCP_PORT: String(env.mysql.port),
+      MYSQL_ROOT_PASSWORD: env.mysql.rootPassword,
+      MYSQL_DEBEZIUM_PASSWORD: env.mysql.debeziumPassword,
+      MYSQL_DATABASE: MYSQL_SOURCE_DB,
+    },
   });
   meterMaster = await pgClient(env, METER_MASTER_DB);
   const apiPort = await freePort();
@@ -92,20 +102,25 @@ afterAll(async () => {
   await removeConnectors(env);
   await meterMaster?.end();
   const admin = await pgClient(env, env.postgres.database);
-  await admin.query(`DROP DATABASE IF EXISTS ${PG_SOURCE_DB} WITH (FORCE)`).catch(() => undefined);
-  await admin.query(`DROP DATABASE IF EXISTS ${METER_MASTER_DB} WITH (FORCE)`).catch(() => undefined);
+  await admin.query(`DROP DATABASE IF EXISTS ${PG_SOURCE_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
+  await admin.query(`DROP DATABASE IF EXISTS ${METER_MASTER_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
   await admin.end();
   const my = await mysqlClient(env);
-  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`).catch(() => undefined);
+  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`).catch(reportCleanup("my.query(…)"));
   await my.end();
 }, 120_000);
 
 describe("verify and resync against the real pipeline", () => {
   it("verify exits 0 once the pipeline has delivered the snapshot: every key, every mapped column and attribute equal", async () => {
-    const ok = await waitUntil("verify exits 0", async () => {
-      const r = await cli("verify");
-      return r.code === 0 ? r : undefined;
-    }, 120_000, 2_000).catch(async (e: Error) => {
+    const ok = await waitUntil(
+      "verify exits 0",
+      async () => {
+        const r = await cli("verify");
+        return r.code === 0 ? r : undefined;
+      },
+      120_000,
+      2_000,
+    ).catch(async (e: Error) => {
       const r = await cli("verify");
       throw new Error(`${e.message}\n${r.out}\n${r.err}\n--- sink-app log ---\n${sink?.log.slice(-2000)}`);
     });
@@ -130,11 +145,16 @@ describe("verify and resync against the real pipeline", () => {
     expect(r.out).toContain('2: location source "Müllerstraße 12, 50667 Köln" / Meter Master "tampered"');
     expect(r.out).toContain('["NYC","M-1001"]: last_reading source "55021.7500" / Meter Master "55022.7500"');
     // the shipped SQL Server and Oracle files are enabled too; verify says it leaves them out
-    expect(r.err).toBe("not verified: mssql (mssql), oracle (oracle): verify reads PostgreSQL and MySQL/MariaDB sources only\nverify: 4 difference(s) in mysql, postgres");
+    expect(r.err).toBe(
+      "not verified: mssql (mssql), oracle (oracle): verify reads PostgreSQL and MySQL/MariaDB sources only\nverify: 4 difference(s) in mysql, postgres",
+    );
 
     const one = await cli("verify", "mysql", "--json");
     expect(one.code).toBe(1);
-    const [report] = JSON.parse(one.out) as Array<{ source: string; different: { count: number; examples: Array<{ key: string; columns: Array<{ column: string }> }> } }>;
+    const [report] = JSON.parse(one.out) as Array<{
+      source: string;
+      different: { count: number; examples: Array<{ key: string; columns: Array<{ column: string }> }> };
+    }>;
     expect(report).toMatchObject({ source: "mysql", different: { count: 1, examples: [{ key: '["NYC","M-1001"]', columns: [{ column: "last_reading" }] }] } });
   });
 

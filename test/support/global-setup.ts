@@ -2,7 +2,7 @@
 // Kafka, Kafka Connect + Debezium) and stops it when the run ends, also when tests fail.
 // Test files read it through test/support/env.ts.
 import type { TestProject } from "vitest/node";
-import { environmentInfo, startTestEnvironment, type RunningTestEnvironment } from "../../scripts/test-env/index.js";
+import { environmentInfo, type RunningTestEnvironment, startTestEnvironment } from "../../scripts/test-env/index.js";
 
 let env: RunningTestEnvironment | undefined;
 
@@ -11,8 +11,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("testEnv", environmentInfo(env));
   // Printed once so the output says plainly what this run could not exercise.
   process.stderr.write(
-    `[test-env] NOT RUN here (no server available on this machine): ${env.missing.join("; ")}. ` +
-      "Tests that would need them say NOT RUN by name.\n",
+    `[test-env] NOT RUN here (no server available on this machine): ${env.missing.join("; ")}. Tests that would need them say NOT RUN by name.\n`,
   );
   const stop = async (): Promise<void> => {
     await env?.stop();

@@ -5,14 +5,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
 import { TerraformStack, Testing } from "cdktf";
-import { loadPipelineInputs } from "../../stacks/inputs.js";
-import { PipelineStack, secretKinds, type PipelineStackProps } from "../../stacks/pipeline-stack.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stackFile } from "../../stacks/constructs/init-files.js";
 import { Secrets } from "../../stacks/constructs/secrets.js";
 import type { SinkApp } from "../../stacks/constructs/sink-app.js";
-import { container, containers, synth, type Synthesized } from "./synth-helpers.js";
+import { loadPipelineInputs } from "../../stacks/inputs.js";
+import { PipelineStack, type PipelineStackProps, secretKinds } from "../../stacks/pipeline-stack.js";
+import { container, containers, type Synthesized, synth } from "./synth-helpers.js";
 import { jsonStrings, readAsTerraform, templateSequences } from "./terraform-template.js";
 
 /** The references the stack makes on purpose: variables, other resources' attributes, and `self` in the registrar's check. */
@@ -63,28 +63,38 @@ describe("strings as Terraform reads them", () => {
     const all = uploads();
     // The files that carry shell and Kafka Connect `${...}` of their own are among them.
     expect(all.map((u) => `${u.component}:${basename(u.file)}`)).toEqual(
-      expect.arrayContaining(["mysql:02-debezium-user.sh", "oracle:02-debezium-user.sh", "mssql:entrypoint.sh", "mssql:healthcheck.sh", "registrar:connectors.json"]),
+      expect.arrayContaining([
+        "mysql:02-debezium-user.sh",
+        "oracle:02-debezium-user.sh",
+        "mssql:entrypoint.sh",
+        "mssql:healthcheck.sh",
+        "registrar:connectors.json",
+      ]),
     );
     for (const u of all) expect(readAsTerraform(u.content), `${u.component}:${u.file}`).toBe(sourceOf(u));
     expect(all.some((u) => sourceOf(u).includes("${"))).toBe(true);
   });
 
-  it.skipIf(terraform.status !== 0)("reads back the same bytes when the real Terraform CLI evaluates them (NOT RUN, and skipped, where terraform is not on PATH)", () => {
-    // A configuration of outputs only needs no provider, so this runs offline.
-    const dir = mkdtempSync(join(tmpdir(), "tf-literals-"));
-    try {
-      const all = uploads();
-      const output = Object.fromEntries(all.map((u, i) => [`f${i}`, { value: u.content }]));
-      writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ output }));
-      const tf = (...args: string[]) => execFileSync("terraform", args, { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
-      tf("init", "-input=false", "-no-color");
-      tf("apply", "-auto-approve", "-input=false", "-no-color");
-      const values = JSON.parse(tf("output", "-json")) as Record<string, { value: string }>;
-      all.forEach((u, i) => expect(values[`f${i}`]!.value, `${u.component}:${u.file}`).toBe(sourceOf(u)));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(terraform.status !== 0)(
+    "reads back the same bytes when the real Terraform CLI evaluates them (NOT RUN, and skipped, where terraform is not on PATH)",
+    () => {
+      // A configuration of outputs only needs no provider, so this runs offline.
+      const dir = mkdtempSync(join(tmpdir(), "tf-literals-"));
+      try {
+        const all = uploads();
+        const output = Object.fromEntries(all.map((u, i) => [`f${i}`, { value: u.content }]));
+        writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ output }));
+        const tf = (...args: string[]) =>
+          execFileSync("terraform", args, { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
+        tf("init", "-input=false", "-no-color");
+        tf("apply", "-auto-approve", "-input=false", "-no-color");
+        const values = JSON.parse(tf("output", "-json")) as Record<string, { value: string }>;
+        for (const [i, u] of all.entries()) expect(values[`f${i}`]!.value, `${u.component}:${u.file}`).toBe(sourceOf(u));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("a redeploy with no change plans no change", () => {
@@ -131,6 +141,7 @@ describe("the registrar", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("The connector registrar failed (exit code 1)");
     expect(r.stderr).toContain("registrar: FAILED (connector postgres): task postgres-0 FAILED\n");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is that no control character is left
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\r]/);
   });
 
@@ -147,14 +158,25 @@ describe("the registrar", () => {
             terraform_data: {
               registrar: {
                 input: "connectors v1",
-                provisioner: [{ "local-exec": { ...check(), environment: { REGISTRAR_EXIT_CODE: "${var.registrar_exit_code}", REGISTRAR_LOG: "registrar: FAILED (connector postgres)" } } }],
+                provisioner: [
+                  {
+                    "local-exec": {
+                      ...check(),
+                      environment: { REGISTRAR_EXIT_CODE: "${var.registrar_exit_code}", REGISTRAR_LOG: "registrar: FAILED (connector postgres)" },
+                    },
+                  },
+                ],
               },
             },
           },
         };
         writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config));
         const tf = (...args: string[]) =>
-          spawnSync("terraform", [...args, "-no-color", "-input=false"], { cwd: dir, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
+          spawnSync("terraform", [...args, "-no-color", "-input=false"], {
+            cwd: dir,
+            encoding: "utf8",
+            env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" },
+          });
         expect(tf("init").status).toBe(0);
         const failed = tf("apply", "-auto-approve", "-var", "registrar_exit_code=1");
         expect(failed.status).toBe(1);

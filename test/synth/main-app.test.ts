@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
 import { App, Testing } from "cdktf";
+import { describe, expect, it } from "vitest";
+import type { DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { ConfigValidationError } from "../../connector-configs/schemas/errors.js";
 import { loadPipelineInputs } from "../../stacks/inputs.js";
 import { PipelineStack, requiredSecrets } from "../../stacks/pipeline-stack.js";
-import type { DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { container, type Synthesized, uploaded } from "./synth-helpers.js";
 
 /** The path `cdktf synth` takes (main.ts): the real files under connector-configs/, loaded and checked. */

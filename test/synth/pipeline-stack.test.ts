@@ -1,8 +1,8 @@
-import { describe, expect, it } from "vitest";
 import { Testing } from "cdktf";
-import { REQUIRED_PLUGINS } from "../../stacks/constructs/kafka-connect.js";
+import { describe, expect, it } from "vitest";
 import { PRODUCER_COMPRESSION } from "../../scripts/test-env/connect.js";
-import { address, container, containerNames, containers, synth, uploaded, POSTGRES_CONNECTOR } from "./synth-helpers.js";
+import { REQUIRED_PLUGINS } from "../../stacks/constructs/kafka-connect.js";
+import { address, container, containerNames, containers, POSTGRES_CONNECTOR, synth, uploaded } from "./synth-helpers.js";
 
 const LONG_RUNNING = ["mssql", "oracle", "mysql", "postgres", "kafka", "connect", "sink-app", "demo-api"];
 
@@ -10,9 +10,7 @@ describe("the default deployment", () => {
   const { json, raw } = synth();
 
   it("declares every component as a container on one network", () => {
-    expect(containerNames(json)).toEqual(
-      [...LONG_RUNNING, "registrar"].map((c) => `meter-master-${c}`).sort(),
-    );
+    expect(containerNames(json)).toEqual([...LONG_RUNNING, "registrar"].map((c) => `meter-master-${c}`).sort());
     expect(Testing.toHaveResourceWithProperties(raw, "docker_network", { name: "meter-master" })).toBe(true);
     for (const c of Object.values(containers(json))) {
       expect(c.networks_advanced[0].name).toBe("${docker_network.network.name}");
@@ -76,10 +74,7 @@ describe("the default deployment", () => {
   });
 
   it("checks PostgreSQL and MySQL over TCP to 127.0.0.1, where the init-time temporary server does not listen", () => {
-    expect(container(json, "postgres").healthcheck.test).toEqual([
-      "CMD-SHELL",
-      "pg_isready -h 127.0.0.1 -p 5432 -U postgres -d meters",
-    ]);
+    expect(container(json, "postgres").healthcheck.test).toEqual(["CMD-SHELL", "pg_isready -h 127.0.0.1 -p 5432 -U postgres -d meters"]);
     expect(container(json, "mysql").healthcheck.test[1]).toMatch(/^mysqladmin ping -h 127\.0\.0\.1 -P 3306 /);
   });
 
@@ -145,10 +140,10 @@ describe("the default deployment", () => {
   });
 
   it("keeps every piece of state in a named volume that destroy removes", () => {
-    const volumes = Object.values(json.resource.docker_volume).map((v: any) => v.name).sort();
-    expect(volumes).toEqual(
-      ["kafka", "mssql", "mysql", "oracle", "postgres"].map((c) => `meter-master-${c}-data`),
-    );
+    const volumes = Object.values(json.resource.docker_volume)
+      .map((v: any) => v.name)
+      .sort();
+    expect(volumes).toEqual(["kafka", "mssql", "mysql", "oracle", "postgres"].map((c) => `meter-master-${c}-data`));
     for (const c of ["kafka", "mssql", "mysql", "oracle", "postgres"]) {
       expect(container(json, c).volumes).toEqual([expect.objectContaining({ volume_name: `meter-master-${c}-data` })]);
     }
@@ -236,9 +231,7 @@ describe("deployment options", () => {
   it("keeps data on destroy by mounting volumes it does not manage", () => {
     const { json } = synth({ keepDataOnDestroy: true });
     expect(json.resource.docker_volume).toBeUndefined();
-    expect(container(json, "postgres").volumes).toEqual([
-      { volume_name: "meter-master-postgres-data", container_path: "/var/lib/postgresql/data" },
-    ]);
+    expect(container(json, "postgres").volumes).toEqual([{ volume_name: "meter-master-postgres-data", container_path: "/var/lib/postgresql/data" }]);
   });
 
   it("prefixes every Docker object with the deployment name, so two stacks can share a host", () => {

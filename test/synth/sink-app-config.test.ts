@@ -2,11 +2,11 @@
 // schema the service uses at start, and its addresses are those of the constructs that own them.
 import { Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
+import type { DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { parseSinkAppConfig } from "../../sink-app/src/config.js";
+import { EMBEDDED_METER_MASTER } from "../../stacks/embedded-meter-master.js";
 import { loadPipelineInputs } from "../../stacks/inputs.js";
 import { PipelineStack } from "../../stacks/pipeline-stack.js";
-import { EMBEDDED_METER_MASTER } from "../../stacks/embedded-meter-master.js";
-import type { DeploymentInput } from "../../connector-configs/schemas/deployment.js";
 import { container, type Synthesized, uploaded } from "./synth-helpers.js";
 
 async function uploadedConfig(deployment?: DeploymentInput) {
@@ -21,9 +21,7 @@ describe("the sink-app config the stack uploads", () => {
     const { text } = await uploadedConfig();
     const config = parseSinkAppConfig(JSON.parse(text), "/etc/sink-app/config.json");
     expect(Object.keys(config.mapping.sources).sort()).toEqual(["mssql", "mysql", "oracle", "postgres"]);
-    expect(config.sources.map((s) => [s.name, s.endpoint?.url])).toEqual(
-      expect.arrayContaining([["postgres", "http://demo-api:8080/api/postgres"]]),
-    );
+    expect(config.sources.map((s) => [s.name, s.endpoint?.url])).toEqual(expect.arrayContaining([["postgres", "http://demo-api:8080/api/postgres"]]));
   });
 
   it("takes Kafka's address from the Kafka construct and Meter Master's from the SQL Server construct", async () => {

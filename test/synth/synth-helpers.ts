@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
-import { DeploymentSchema, type DeploymentInput } from "../../connector-configs/schemas/deployment.js";
-import { PipelineStack, type RenderedConnector } from "../../stacks/pipeline-stack.js";
+import { type DeploymentInput, DeploymentSchema } from "../../connector-configs/schemas/deployment.js";
 import { DEFAULT_OWNER, OWNER_KEY } from "../../sink-app/src/connect/desired.js";
+import { PipelineStack, type RenderedConnector } from "../../stacks/pipeline-stack.js";
 import { readAsTerraform } from "./terraform-template.js";
 
 /** A Debezium PostgreSQL connector as the registrar receives it: the password is a config-provider reference. */

@@ -13,7 +13,7 @@ export interface TemplatePart {
 export function templateSequences(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   for (let i = 0; i < text.length; i++) {
-    if ((text.startsWith("$${", i) || text.startsWith("%%{", i))) {
+    if (text.startsWith("$${", i) || text.startsWith("%%{", i)) {
       i += 2;
       continue;
     }

@@ -1,11 +1,11 @@
 // Shared plumbing of the benchmark and chaos scripts: progress lines, cleanup on exit and on
 // Ctrl-C, tracked child processes, percentiles, result files. No project logic here.
 
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const RESULTS_DIR = join(REPO, "bench-results");
@@ -145,7 +145,14 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[idx]!;
 }
 
-export function summarize(values: number[]): { count: number; p50: number | null; p90: number | null; p99: number | null; max: number | null; mean: number | null } {
+export function summarize(values: number[]): {
+  count: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+  mean: number | null;
+} {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.length ? sorted.reduce((s, v) => s + v, 0) / sorted.length : null;
   return {

@@ -9,10 +9,10 @@ import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_CACHE_DIR, ensureArtifacts } from "../../test-env/artifacts.js";
-import { startConnect, type ConnectInfo } from "../../test-env/connect.js";
-import { startKafka, type KafkaInfo } from "../../test-env/kafka.js";
-import { startPostgres, type PostgresInfo } from "../../test-env/postgres.js";
-import { ProcessSupervisor, type ManagedProcess } from "../../test-env/processes.js";
+import { type ConnectInfo, startConnect } from "../../test-env/connect.js";
+import { type KafkaInfo, startKafka } from "../../test-env/kafka.js";
+import { type PostgresInfo, startPostgres } from "../../test-env/postgres.js";
+import { type ManagedProcess, ProcessSupervisor } from "../../test-env/processes.js";
 import { DEBEZIUM_CONNECTOR_CLASSES, type DebeziumPluginName } from "../../test-env/versions.js";
 import { log, onCleanup } from "./common.js";
 

@@ -3,12 +3,19 @@
 // upserts keyed by the record key, deletes applied. It reads Debezium's change envelope natively
 // (it takes `after`, or deletes on `d` and tombstones), so no ExtractNewRecordState SMT is needed.
 
-import { ConnectClient, validationErrors } from "../../../sink-app/src/connect/client.js";
+import { type ConnectClient, validationErrors } from "../../../sink-app/src/connect/client.js";
 import type { PostgresInfo } from "../../test-env/postgres.js";
 
 export const JDBC_SINK_CLASS = "io.debezium.connector.jdbc.JdbcSinkConnector";
 
-export function jdbcSinkConfig(opts: { name: string; topic: string; postgres: PostgresInfo; database: string; table: string; batchSize: number }): Record<string, string> {
+export function jdbcSinkConfig(opts: {
+  name: string;
+  topic: string;
+  postgres: PostgresInfo;
+  database: string;
+  table: string;
+  batchSize: number;
+}): Record<string, string> {
   return {
     "connector.class": JDBC_SINK_CLASS,
     name: opts.name,

@@ -2,7 +2,8 @@
 // admin: a handful of metadata calls, never on the hot path) and a topic's bytes on the broker.
 
 import { Admin as PlatformaticAdmin } from "@platformatic/kafka";
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
+import { reportCleanup } from "../../test-env/cleanup.js";
 import "../../test-env/kafkajs-lz4.js";
 
 /** Bytes the broker holds for the topic (DescribeLogDirs: record batches as stored, compressed or not). */
@@ -11,7 +12,8 @@ export async function topicBytes(bootstrap: string, topic: string, partitions = 
   try {
     const brokers = await admin.describeLogDirs({ topics: [{ name: topic, partitions }] });
     let bytes = 0n;
-    for (const b of brokers) for (const dir of b.results) for (const t of dir.topics) if (t.name === topic) for (const p of t.partitions) bytes += p.partitionSize;
+    for (const b of brokers)
+      for (const dir of b.results) for (const t of dir.topics) if (t.name === topic) for (const p of t.partitions) bytes += p.partitionSize;
     return Number(bytes);
   } finally {
     await admin.close();
@@ -57,7 +59,7 @@ export class KafkaAdmin {
   }
 
   async close(): Promise<void> {
-    await this.admin.disconnect().catch(() => undefined);
+    await this.admin.disconnect().catch(reportCleanup("this.admin.disconnect()"));
   }
 }
 
@@ -99,7 +101,8 @@ export async function readTopic(bootstrap: string, topic: string, onRecord: (r: 
               count++;
               const headers: Array<[string, Buffer | null]> = [];
               for (const [k, v] of Object.entries(m.headers ?? {})) {
-                for (const one of Array.isArray(v) ? v : [v]) headers.push([k, one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one))]);
+                for (const one of Array.isArray(v) ? v : [v])
+                  headers.push([k, one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one))]);
               }
               onRecord({ partition: batch.partition, offset: BigInt(m.offset), key: m.key, value: m.value, headers, timestamp: Number(m.timestamp) });
             }
@@ -110,7 +113,7 @@ export async function readTopic(bootstrap: string, topic: string, onRecord: (r: 
         .catch(reject);
     });
   } finally {
-    await consumer.disconnect().catch(() => undefined);
+    await consumer.disconnect().catch(reportCleanup("consumer.disconnect()"));
   }
   return count;
 }

@@ -9,8 +9,33 @@ import { seededRandom } from "../../../sink-app/src/demo-api/faults.js";
 
 export { seededRandom };
 
-const STREETS = ["Harbour Road", "Müllerstraße", "Rue de la Paix", "High Street", "Station Road", "Kerkstraat", "Calle Mayor", "Ulica Długa", "Church Lane", "Bahnhofstraße", "Via Roma", "Mill Lane"];
-const CITIES = ["Portsmouth PO1 3AX", "50667 Köln", "75002 Paris", "Leeds LS1 4AP", "1012 Amsterdam", "28013 Madrid", "80-831 Gdańsk", "York YO1 7HH", "80335 München", "00184 Roma", "Bristol BS1 5TR"];
+const STREETS = [
+  "Harbour Road",
+  "Müllerstraße",
+  "Rue de la Paix",
+  "High Street",
+  "Station Road",
+  "Kerkstraat",
+  "Calle Mayor",
+  "Ulica Długa",
+  "Church Lane",
+  "Bahnhofstraße",
+  "Via Roma",
+  "Mill Lane",
+];
+const CITIES = [
+  "Portsmouth PO1 3AX",
+  "50667 Köln",
+  "75002 Paris",
+  "Leeds LS1 4AP",
+  "1012 Amsterdam",
+  "28013 Madrid",
+  "80-831 Gdańsk",
+  "York YO1 7HH",
+  "80335 München",
+  "00184 Roma",
+  "Bristol BS1 5TR",
+];
 const KINDS = [
   { kind: "ELECTRIC", prefix: "EL", weight: 0.6 },
   { kind: "GAS", prefix: "GA", weight: 0.25 },
@@ -65,7 +90,10 @@ export class MeterData {
       installed_on: installed.toISOString().slice(0, 10),
       last_value: this.reading(0),
       last_value_at: new Date(Date.UTC(2026, 10, 1) - Math.floor(this.rnd() * 86_400_000 * 30)).toISOString(),
-      tags: this.rnd() < 0.8 ? JSON.stringify({ tariff: this.pick(TARIFFS), phase: this.rnd() < 0.8 ? 1 : 3, feeder: `F${1 + Math.floor(this.rnd() * 40)}` }) : null,
+      tags:
+        this.rnd() < 0.8
+          ? JSON.stringify({ tariff: this.pick(TARIFFS), phase: this.rnd() < 0.8 ? 1 : 3, feeder: `F${1 + Math.floor(this.rnd() * 40)}` })
+          : null,
       external_ref: this.rnd() < 0.6 ? randomUUID() : null,
       smart,
       ...overrides,

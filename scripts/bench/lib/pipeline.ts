@@ -8,11 +8,11 @@ import { join } from "node:path";
 import pg from "pg";
 import { loadConnectorFile } from "../../../connector-configs/load.js";
 import { renderDesiredConnectors, sourceTopics } from "../../../connector-configs/render.js";
-import { sourceConnectorSchema, type SourceConnectorConfig } from "../../../connector-configs/schemas/debezium.js";
-import type { PostgresInfo } from "../../test-env/postgres.js";
-import { SinkAppProcess, sinkAppConfig } from "../../test-env/sink-app-process.js";
+import { type SourceConnectorConfig, sourceConnectorSchema } from "../../../connector-configs/schemas/debezium.js";
 import { ConnectClient } from "../../../sink-app/src/connect/client.js";
 import { reconcile } from "../../../sink-app/src/connect/reconcile.js";
+import type { PostgresInfo } from "../../test-env/postgres.js";
+import { SinkAppProcess, sinkAppConfig } from "../../test-env/sink-app-process.js";
 import { onCleanup, REPO, RESULTS_DIR } from "./common.js";
 
 export const BENCH_OWNER = "meter-master-bench";

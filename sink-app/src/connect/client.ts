@@ -108,7 +108,16 @@ interface RequestOptions {
 }
 
 const RETRY_STATUS = new Set([409, 503]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ETIMEDOUT",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 function networkCode(err: unknown): string | undefined {
   let e: unknown = err;
@@ -175,7 +184,7 @@ export class ConnectClient {
         continue;
       }
       const text = await res.text();
-      let body: unknown = undefined;
+      let body: unknown;
       if (text) {
         try {
           body = JSON.parse(text);

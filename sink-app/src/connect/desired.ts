@@ -26,7 +26,10 @@ export type ConnectorState = z.output<typeof connectorStateSchema>;
 /** Self-healing of FAILED connectors and tasks by the sink-app's supervisor; Strimzi's autoRestart schedule by default. */
 export const autoRestartSchema = z
   .object({
-    enabled: z.boolean().default(true).describe("Restart this connector and its tasks when they are FAILED. Default true. A declared pause or stop is never restarted."),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe("Restart this connector and its tasks when they are FAILED. Default true. A declared pause or stop is never restarted."),
     maxRestarts: z
       .number()
       .int()
@@ -49,7 +52,9 @@ export const autoRestartSchema = z
       .int()
       .min(1)
       .default(600)
-      .describe("After the connector and every task have been RUNNING this long, the restart count (and with it the backoff and the budget) starts from zero again. Default 600."),
+      .describe(
+        "After the connector and every task have been RUNNING this long, the restart count (and with it the backoff and the budget) starts from zero again. Default 600.",
+      ),
   })
   .strict()
   .prefault({})
@@ -91,7 +96,10 @@ export type RenderedConnector = z.input<typeof renderedConnectorSchema>;
 export type DesiredConnectors = z.input<typeof desiredConnectorsSchema>;
 
 /** What the sink-app's supervisor needs of the declared connectors: names, declared states, restart policies. */
-export function supervisedConnectors(desired: DesiredConnectors): { owner: string; connectors: { name: string; state: ConnectorState; autoRestart: AutoRestart }[] } {
+export function supervisedConnectors(desired: DesiredConnectors): {
+  owner: string;
+  connectors: { name: string; state: ConnectorState; autoRestart: AutoRestart }[];
+} {
   const parsed = desiredConnectorsSchema.parse(desired);
   return { owner: parsed.owner, connectors: parsed.connectors.map((c) => ({ name: c.name, state: c.state, autoRestart: c.autoRestart })) };
 }

@@ -19,10 +19,7 @@ export interface PostgresCleanupOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Uses the connector's own connection settings and secret reference from its (last known) config. */
-export async function dropPostgresSlotAndPublication(
-  config: Record<string, string>,
-  opts: PostgresCleanupOptions = {},
-): Promise<PostgresCleanupResult> {
+export async function dropPostgresSlotAndPublication(config: Record<string, string>, opts: PostgresCleanupOptions = {}): Promise<PostgresCleanupResult> {
   const slot = config["slot.name"] ?? "debezium";
   const publication = config["publication.name"] ?? "dbz_publication";
   const password = await resolveSecret(config["database.password"] ?? "", opts.env);

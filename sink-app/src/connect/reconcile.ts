@@ -5,7 +5,7 @@
 // earlier but no longer declares. Connectors without our ownership marker are
 // never touched.
 import type { ConnectClient, ConnectorOverview, ConnectorStatus, RetryPolicy } from "./client.js";
-import { OWNER_KEY, PG_DROP_SLOT_KEY, type ConnectorState, type DesiredConnectors } from "./desired.js";
+import { type ConnectorState, type DesiredConnectors, OWNER_KEY, PG_DROP_SLOT_KEY } from "./desired.js";
 import type { PostgresCleanupResult } from "./postgres-cleanup.js";
 
 const POSTGRES_CLASS = "io.debezium.connector.postgresql.PostgresConnector";
@@ -62,7 +62,7 @@ export class ReconcileError extends Error {
 export function sameConfig(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
+  return ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 export function isOwnedBy(config: Record<string, string> | undefined, owner: string): boolean {
@@ -117,7 +117,8 @@ export interface PartFailure {
 /** Every FAILED part of a status, the connector first. */
 export function failedParts(s: ConnectorStatus): PartFailure[] {
   const parts: PartFailure[] = [];
-  if (s.connector.state === "FAILED") parts.push({ part: "connector", what: `connector ${s.name} FAILED on ${s.connector.worker_id}`, trace: s.connector.trace });
+  if (s.connector.state === "FAILED")
+    parts.push({ part: "connector", what: `connector ${s.name} FAILED on ${s.connector.worker_id}`, trace: s.connector.trace });
   for (const t of s.tasks) {
     if (t.state === "FAILED") parts.push({ part: `task ${t.id}`, what: `task ${s.name}-${t.id} FAILED on ${t.worker_id}`, trace: t.trace });
   }
@@ -189,12 +190,18 @@ export async function waitUntilRunning(client: Pick<ConnectClient, "status">, na
     stale = judged.stale;
     if (judged.final?.stale) {
       const ago = Math.round((Date.now() - opts.after!.at) / 1000);
-      throw new ReconcileError(`${judged.final.what} with the same failure as before the ${opts.after!.kind} ${ago} s ago (it failed again, or never restarted)`, name, judged.final.trace);
+      throw new ReconcileError(
+        `${judged.final.what} with the same failure as before the ${opts.after!.kind} ${ago} s ago (it failed again, or never restarted)`,
+        name,
+        judged.final.trace,
+      );
     }
     if (judged.final) throw new ReconcileError(judged.final.what, name, judged.final.trace);
     if (stale.length > 0 && !saidStale) {
       saidStale = true;
-      opts.log?.(`${name}: status still shows the failure from before the ${opts.after!.kind}; waiting up to ${Math.round((graceEnd - Date.now()) / 1000)} s for it to take effect`);
+      opts.log?.(
+        `${name}: status still shows the failure from before the ${opts.after!.kind}; waiting up to ${Math.round((graceEnd - Date.now()) / 1000)} s for it to take effect`,
+      );
     }
     // Declared running: a PAUSED or STOPPED status right after reconcile's resume is not the outcome yet.
     if (isHeld(last) && opts.heldIsFinal !== false) return last.connector.state as "PAUSED" | "STOPPED";
@@ -211,14 +218,22 @@ export async function waitUntilRunning(client: Pick<ConnectClient, "status">, na
 }
 
 /** Polls status until the connector is in its declared paused or stopped state; throws ReconcileError on timeout. */
-export async function waitUntilHeld(client: Pick<ConnectClient, "status">, name: string, declared: "paused" | "stopped", opts: { timeoutMs: number; pollMs: number }): Promise<void> {
+export async function waitUntilHeld(
+  client: Pick<ConnectClient, "status">,
+  name: string,
+  declared: "paused" | "stopped",
+  opts: { timeoutMs: number; pollMs: number },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     const last = await client.status(name, { retryNotFound: true, retry: { totalMs: Math.max(1000, deadline - Date.now()) } });
     if (isInHeldState(last, declared)) return;
     if (Date.now() >= deadline) {
       const states = `connector ${last.connector.state}, tasks [${last.tasks.map((t) => `${t.id}:${t.state}`).join(", ") || "none"}]`;
-      throw new ReconcileError(`connector ${name} did not reach its declared state ${CONNECT_STATE[declared]} within ${Math.round(opts.timeoutMs / 1000)} s (${states})`, name);
+      throw new ReconcileError(
+        `connector ${name} did not reach its declared state ${CONNECT_STATE[declared]} within ${Math.round(opts.timeoutMs / 1000)} s (${states})`,
+        name,
+      );
     }
     await sleep(opts.pollMs);
   }
@@ -241,7 +256,13 @@ async function waitUntilGone(client: Pick<ConnectClient, "status">, name: string
 
 export async function reconcile(desired: DesiredConnectors, client: ReconcileClient, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
   const log = opts.log ?? (() => {});
-  const wait = { timeoutMs: opts.runningTimeoutMs ?? 180_000, settleMs: opts.settleMs ?? 3000, pollMs: opts.pollMs ?? 1000, restartGraceMs: opts.restartGraceMs, log };
+  const wait = {
+    timeoutMs: opts.runningTimeoutMs ?? 180_000,
+    settleMs: opts.settleMs ?? 3000,
+    pollMs: opts.pollMs ?? 1000,
+    restartGraceMs: opts.restartGraceMs,
+    log,
+  };
   const result: ReconcileResult = { created: [], updated: [], unchanged: [], deleted: [], resumed: [], paused: [], stopped: [], slotsDropped: [] };
   const owner = desired.owner;
 

@@ -1,10 +1,10 @@
 // The registrar's logic, apart from process concerns: read the rendered
 // connectors file, reconcile, and turn the outcome into an exit code.
 import { readFile } from "node:fs/promises";
-import { ConnectClient } from "./client.js";
-import { DEFAULT_OWNER, desiredConnectorsSchema, OWNER_KEY, renderedConnectorSchema, type DesiredConnectors } from "./desired.js";
-import { reconcile, ReconcileError, type ReconcileOptions } from "./reconcile.js";
 import { z } from "zod";
+import { ConnectClient } from "./client.js";
+import { DEFAULT_OWNER, type DesiredConnectors, desiredConnectorsSchema, OWNER_KEY, renderedConnectorSchema } from "./desired.js";
+import { ReconcileError, type ReconcileOptions, reconcile } from "./reconcile.js";
 
 /**
  * Accepts the full form `{ owner, connectors }`, or a bare array of `{ name, config }`

@@ -5,7 +5,7 @@
 // or stopped, or held PAUSED/STOPPED on the worker, is never restarted. What it sees and does is
 // exported as metrics; the failing part's trace is logged once per failure.
 import type { ConnectClient, ConnectorOverview, ConnectorStatus } from "./client.js";
-import { OWNER_KEY, type AutoRestart, type ConnectorState } from "./desired.js";
+import { type AutoRestart, type ConnectorState, OWNER_KEY } from "./desired.js";
 import { failedParts } from "./reconcile.js";
 
 export interface SupervisedConnector {
@@ -114,10 +114,13 @@ export function createConnectSupervisor(o: SupervisorOptions): ConnectSupervisor
   let unreachableSaid = false;
 
   function exportState(name: string, status: ConnectorStatus | undefined): void {
-    const parts: [string, string][] = status ? [["connector", status.connector.state], ...status.tasks.map((t): [string, string] => [String(t.id), t.state])] : [["connector", "ABSENT"]];
+    const parts: [string, string][] = status
+      ? [["connector", status.connector.state], ...status.tasks.map((t): [string, string] => [String(t.id), t.state])]
+      : [["connector", "ABSENT"]];
     const current = new Set(parts.map(([p]) => p));
     // A task that no longer exists (after a stop, or fewer tasks) reads 0 in every state.
-    for (const old of seenTasks.get(name) ?? []) if (!current.has(old)) for (const s of STATES) o.metrics.connectState.set({ connector: name, task: old, state: s }, 0);
+    for (const old of seenTasks.get(name) ?? [])
+      if (!current.has(old)) for (const s of STATES) o.metrics.connectState.set({ connector: name, task: old, state: s }, 0);
     seenTasks.set(name, current);
     for (const [task, state] of parts) for (const s of STATES) o.metrics.connectState.set({ connector: name, task, state: s }, s === state ? 1 : 0);
   }
@@ -142,7 +145,8 @@ export function createConnectSupervisor(o: SupervisorOptions): ConnectSupervisor
       if (unreachableSaid) o.logger.info({ url: o.client.url }, "Kafka Connect answers again");
       unreachableSaid = false;
     } catch (err) {
-      if (!unreachableSaid) o.logger.warn({ url: o.client.url, err: (err as Error).message }, "Kafka Connect not reachable; connectors are not supervised until it answers");
+      if (!unreachableSaid)
+        o.logger.warn({ url: o.client.url, err: (err as Error).message }, "Kafka Connect not reachable; connectors are not supervised until it answers");
       unreachableSaid = true;
       return out;
     }
@@ -158,7 +162,10 @@ export function createConnectSupervisor(o: SupervisorOptions): ConnectSupervisor
       out.set(c.name, decision);
       o.metrics.connectBudgetExhausted.set({ connector: c.name }, track.exhausted ? 1 : 0);
       if (decision.action === "exhausted" && !before?.exhausted) {
-        o.logger.error({ connector: c.name, restarts: track.restarts }, `${c.name}: restart budget of ${c.autoRestart.maxRestarts} spent and still FAILED; restart it by hand once the cause is fixed (npm run connectors -- restart ${c.name})`);
+        o.logger.error(
+          { connector: c.name, restarts: track.restarts },
+          `${c.name}: restart budget of ${c.autoRestart.maxRestarts} spent and still FAILED; restart it by hand once the cause is fixed (npm run connectors -- restart ${c.name})`,
+        );
       }
       if (decision.action === "restart") {
         try {

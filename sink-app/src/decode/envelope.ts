@@ -1,9 +1,9 @@
 // Debezium change event envelopes (PostgreSQL, MySQL/MariaDB, SQL Server, Oracle) read from
 // Kafka records produced by the JsonConverter, with or without its {"schema","payload"} wrapper.
 
-import { decodeField, type ConnectField, type TypedValue } from "./logical-types.js";
 import { parseConnectJson } from "./json.js";
-import { isConnectorKind, sourcePosition, type ConnectorKind, type SourceBlock } from "./positions.js";
+import { type ConnectField, decodeField, type TypedValue } from "./logical-types.js";
+import { type ConnectorKind, isConnectorKind, type SourceBlock, sourcePosition } from "./positions.js";
 
 export type DecodedRow = Record<string, TypedValue>;
 

@@ -102,7 +102,13 @@ export function parseValueExact(text: string): unknown {
 export function parseConnectJson(text: string): unknown {
   // Records of one table come in runs with the same schema: compare with the last one in place
   // (no slice, no hashing of a few kilobytes per record).
-  if (last && text.startsWith(last.text, SCHEMA_PREFIX.length) && text.startsWith(PAYLOAD_KEY, last.payloadAt - PAYLOAD_KEY.length) && text.startsWith(SCHEMA_PREFIX) && text.endsWith("}")) {
+  if (
+    last &&
+    text.startsWith(last.text, SCHEMA_PREFIX.length) &&
+    text.startsWith(PAYLOAD_KEY, last.payloadAt - PAYLOAD_KEY.length) &&
+    text.startsWith(SCHEMA_PREFIX) &&
+    text.endsWith("}")
+  ) {
     try {
       return { schema: last.schema, payload: parseValueExact(text.slice(last.payloadAt, -1)) };
     } catch {

@@ -14,12 +14,7 @@ export const FaultSettingsSchema = z
     timeoutRate: z.number().min(0).max(1).default(0).describe("Share of POSTs that hang for hangMs before answering."),
     rate429: z.number().min(0).max(1).default(0).describe("Share of POSTs answered 429 with Retry-After."),
     retryAfterSeconds: z.number().int().min(0).default(1).describe("Retry-After of the injected 429s."),
-    hangMs: z
-      .number()
-      .int()
-      .min(0)
-      .default(30_000)
-      .describe("How long a 'timeout' POST hangs; longer than the client timeout (sink-app default 10 s)."),
+    hangMs: z.number().int().min(0).default(30_000).describe("How long a 'timeout' POST hangs; longer than the client timeout (sink-app default 10 s)."),
     recordOnTimeout: z
       .boolean()
       .default(true)
@@ -64,9 +59,7 @@ export function seededRandom(seed: number): () => number {
 /** One die roll per POST decides among fail, timeout and 429, in that band order. */
 export function decideFault(settings: FaultSettings, roll: () => number): Fault {
   if (settings.down) {
-    return settings.downRetryAfterSeconds === undefined
-      ? { type: "down" }
-      : { type: "down", retryAfterSeconds: settings.downRetryAfterSeconds };
+    return settings.downRetryAfterSeconds === undefined ? { type: "down" } : { type: "down", retryAfterSeconds: settings.downRetryAfterSeconds };
   }
   if (settings.failRate + settings.timeoutRate + settings.rate429 === 0) return { type: "none" };
   const u = roll();

@@ -9,10 +9,10 @@
 import { appendFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { DemoApiConfig } from "./config.js";
-import { decideFault, FaultSettingsSchema, seededRandom, type FaultSettings } from "./faults.js";
-import { createRecorder, type Recorder } from "./recorder.js";
 import { SOURCE_NAME } from "../validation.js";
+import type { DemoApiConfig } from "./config.js";
+import { decideFault, type FaultSettings, FaultSettingsSchema, seededRandom } from "./faults.js";
+import { createRecorder, type Recorder } from "./recorder.js";
 
 export interface DemoApiLogger {
   info(obj: Record<string, unknown>, msg: string): void;
@@ -40,10 +40,7 @@ class HttpError extends Error {
   }
 }
 
-export async function startDemoApi(
-  config: DemoApiConfig,
-  deps: { logger?: DemoApiLogger; now?: () => Date } = {},
-): Promise<DemoApiServer> {
+export async function startDemoApi(config: DemoApiConfig, deps: { logger?: DemoApiLogger; now?: () => Date } = {}): Promise<DemoApiServer> {
   const logger = deps.logger ?? { info() {}, warn() {} };
   const now = deps.now ?? (() => new Date());
   const recorder = createRecorder({ keyProperty: config.keyProperty, maxEventsPerSource: config.maxEventsPerSource });
@@ -118,9 +115,7 @@ export async function startDemoApi(
           });
         });
         if (res.destroyed || res.writableEnded) return;
-        return fault.record
-          ? sendJson(res, 200, { accepted: events.length, late: true })
-          : sendJson(res, 504, { error: "timed out (injected fault)" });
+        return fault.record ? sendJson(res, 200, { accepted: events.length, late: true }) : sendJson(res, 504, { error: "timed out (injected fault)" });
       }
       case "none":
         await store(source, headerKey, events);
@@ -132,7 +127,7 @@ export async function startDemoApi(
     const recorded = recorder.record(source, { headerKey, events }, now());
     if (config.recordFile) {
       const file = config.recordFile;
-      const lines = recorded.map((e) => JSON.stringify({ source, ...e })).join("\n") + "\n";
+      const lines = `${recorded.map((e) => JSON.stringify({ source, ...e })).join("\n")}\n`;
       fileQueue = fileQueue.then(() => appendFile(file, lines, "utf8"));
       await fileQueue.catch((err: unknown) => {
         fileQueue = Promise.resolve();
@@ -230,7 +225,8 @@ export async function startDemoApi(
       const force = setTimeout(() => server.closeAllConnections(), 2_000);
       await closed;
       clearTimeout(force);
-      await fileQueue.catch(() => {});
+      // A failed append was already logged where it happened; closing waits only for it to settle.
+      await fileQueue.catch(() => undefined);
     },
   };
 }

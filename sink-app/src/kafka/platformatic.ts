@@ -1,7 +1,7 @@
 // BatchConsumer / RecordProducer on @platformatic/kafka (pure TypeScript client; see README for
 // why this client). Offsets are committed explicitly, only after the handler resolved.
 
-import { Admin, Consumer, Producer, type Message } from "@platformatic/kafka";
+import { Admin, Consumer, type Message, Producer } from "@platformatic/kafka";
 import type {
   BatchConsumer,
   BatchHandler,
@@ -98,8 +98,11 @@ class StreamReader {
   /** Moves buffered messages into `out`, up to `max` in all; never waits. */
   take(out: RawMessage[], max: number): void {
     if (this.#error !== undefined) throw this.#error;
-    let m: RawMessage | null;
-    while (out.length < max && (m = this.stream.read() as RawMessage | null) !== null) out.push(m);
+    while (out.length < max) {
+      const m = this.stream.read() as RawMessage | null;
+      if (m === null) break;
+      out.push(m);
+    }
   }
 
   /** true when there may be messages to read (or the stream ended), STOP on stop, false after timeoutMs. */
@@ -235,10 +238,12 @@ class PlatformaticBatchConsumer implements BatchConsumer {
       } finally {
         this.#running = false;
         reader.detach();
+        // Leaving: offsets are committed per batch already; a stream that fails to close is dropped.
         await stream.close().catch(() => undefined);
       }
     } finally {
       this.#running = false;
+      // Same: if the broker is gone, the member leaves the group by session timeout instead.
       await consumer.close(true).catch(() => undefined);
       this.#consumer = null;
     }
@@ -246,6 +251,7 @@ class PlatformaticBatchConsumer implements BatchConsumer {
 
   async stop(): Promise<void> {
     this.#stop.abort();
+    // run() reports its own failure to whoever awaits it (the service's supervisor); stop only waits.
     await this.#done.catch(() => undefined);
   }
 }
@@ -310,6 +316,7 @@ export function createPlatformaticKafka(options: PlatformaticOptions): KafkaClie
       }
     },
     async close() {
+      // At shutdown, after every batch was produced with acks=all: nothing left to lose.
       await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
     },
   };

@@ -3,27 +3,19 @@
 
 import { decimalFromBase64, formatDecimal, integerDigits, rescale, type ScaledDecimal } from "../decode/decimal.js";
 import { bigintsToStrings, parseJsonDocumentExact } from "../decode/json.js";
-import { describeTyped, typedToDecimal, type TypedValue } from "../decode/logical-types.js";
+import { describeTyped, type TypedValue, typedToDecimal } from "../decode/logical-types.js";
 import {
   dateFromEpochDays,
   dateOfInstant,
   formatInstantUtc,
+  type Instant,
   localDateTimeFromEpoch,
   localDateTimeToInstant,
   parseZonedDateTime,
-  type Instant,
   type TimeUnit,
 } from "../decode/time.js";
 
-export type Encoding =
-  | "epoch-days"
-  | "epoch-millis"
-  | "epoch-micros"
-  | "epoch-nanos"
-  | "iso"
-  | "decimal-bytes"
-  | "decimal-text"
-  | "number";
+export type Encoding = "epoch-days" | "epoch-millis" | "epoch-micros" | "epoch-nanos" | "iso" | "decimal-bytes" | "decimal-text" | "number";
 
 export interface ReadHints {
   encoding?: Encoding | undefined;

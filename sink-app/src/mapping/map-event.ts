@@ -5,8 +5,8 @@ import type { TypedValue } from "../decode/logical-types.js";
 import { isoFromEpochMs } from "../decode/time.js";
 import { TEXT_LIMITS, type TextColumnName } from "../meter-master/columns.js";
 import type { MeterMasterChange, MeterMasterRow, Unchanged } from "../meter-master/row.js";
-import { convertAttribute, toDate, toMeterDecimal, toText, toTimestampTz, type ReadHints } from "./conversions.js";
-import { MAPPED_COLUMNS, type ColumnRule, type ColumnRuleObject, type MappedColumn, type SourceMapping } from "./schema.js";
+import { convertAttribute, type ReadHints, toDate, toMeterDecimal, toText, toTimestampTz } from "./conversions.js";
+import { type ColumnRule, type ColumnRuleObject, MAPPED_COLUMNS, type MappedColumn, type SourceMapping } from "./schema.js";
 
 export class MapError extends Error {
   override readonly name = "MapError";
@@ -39,12 +39,7 @@ function tableMatches(mappingTable: string, source: Record<string, unknown>): bo
   const parts = [source.db, source.schema, source.table].map((p) => (typeof p === "string" && p !== "" ? p : undefined));
   const [db, schema, table] = parts;
   if (table === undefined) return false;
-  const candidates = [
-    [db, schema, table],
-    [schema, table],
-    [db, table],
-    [table],
-  ]
+  const candidates = [[db, schema, table], [schema, table], [db, table], [table]]
     .filter((c) => c.every((p) => p !== undefined))
     .map((c) => c.join(".").toLowerCase());
   return candidates.includes(mappingTable.toLowerCase());
@@ -140,7 +135,11 @@ function attributesOf(mapping: SourceMapping, row: DecodedRow, unchanged: string
   return out;
 }
 
-function rowFrom(mapping: NamedSourceMapping, image: DecodedRow, sourceKey: string): Omit<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position"> {
+function rowFrom(
+  mapping: NamedSourceMapping,
+  image: DecodedRow,
+  sourceKey: string,
+): Omit<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position"> {
   const values = {} as Record<MappedColumn, string | null>;
   const unchanged: Unchanged = { columns: [], attributes: [] };
   for (const column of Object.keys(MAPPED_COLUMNS) as MappedColumn[]) {
@@ -206,9 +205,7 @@ function mapEventOrThrow(event: DecodedEvent, mapping: NamedSourceMapping): Mete
 function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMasterChange {
   if (event.type === "tombstone") return { kind: "skip", reason: "tombstone (the delete event before it was applied)" };
   if (!tableMatches(mapping.table, event.source)) {
-    throw new MapError(
-      `event is for table ${describeSourceTable(event.source)} but the ${mapping.sourceSystem} mapping is for ${mapping.table}`,
-    );
+    throw new MapError(`event is for table ${describeSourceTable(event.source)} but the ${mapping.sourceSystem} mapping is for ${mapping.table}`);
   }
   const sourceTs = event.sourceTsMs === null ? null : isoFromEpochMs(event.sourceTsMs);
   if (event.type === "truncate") {

@@ -10,16 +10,7 @@ export { SOURCE_NAME, SourceNameSchema };
 
 /** How to read a value from a schema-less event (value.converter.schemas.enable=false). */
 export const EncodingSchema = z
-  .enum([
-    "epoch-days",
-    "epoch-millis",
-    "epoch-micros",
-    "epoch-nanos",
-    "iso",
-    "decimal-bytes",
-    "decimal-text",
-    "number",
-  ])
+  .enum(["epoch-days", "epoch-millis", "epoch-micros", "epoch-nanos", "iso", "decimal-bytes", "decimal-text", "number"])
   .describe(
     "how the value is encoded when events carry no Connect schema: epoch-days (io.debezium.time.Date), " +
       "epoch-millis/-micros/-nanos (Timestamp/MicroTimestamp/NanoTimestamp), iso (ISO-8601 text), " +
@@ -52,9 +43,7 @@ export const ColumnRuleObjectSchema = z
   })
   .strict();
 
-export const ConstantRuleSchema = z
-  .object({ const: z.string().nullable().describe("fixed value for every row of this source") })
-  .strict();
+export const ConstantRuleSchema = z.object({ const: z.string().nullable().describe("fixed value for every row of this source") }).strict();
 
 export const ColumnRuleSchema = z
   .union([z.string().min(1).describe("source column name (shorthand for { from })"), ColumnRuleObjectSchema, ConstantRuleSchema])
@@ -142,14 +131,10 @@ export const SourceMappingSchema = z
         "captured table as named in the topic after the prefix: public.meters (PostgreSQL), meterdb.meter_registry (MySQL), " +
           "MeterSource.dbo.Meters (SQL Server), METERS.METER_ASSETS (Oracle). Events from another table are rejected.",
       ),
-    key: z
-      .array(z.string().min(1))
-      .min(1)
-      .describe('primary key columns in order; source_key is the value (one column) or a JSON array like ["NYC","M-1001"]'),
+    key: z.array(z.string().min(1)).min(1).describe('primary key columns in order; source_key is the value (one column) or a JSON array like ["NYC","M-1001"]'),
     columns: z
       .strictObject(columnsShape, {
-        error: (iss) =>
-          iss.code === "unrecognized_keys" ? `a Meter Master column: ${Object.keys(MAPPED_COLUMNS).join(", ")}` : undefined,
+        error: (iss) => (iss.code === "unrecognized_keys" ? `a Meter Master column: ${Object.keys(MAPPED_COLUMNS).join(", ")}` : undefined),
       })
       .describe("Meter Master column -> source column and conversion"),
     attributes: AttributesSchema.default({ include: "unmapped", exclude: [], convert: {} }),

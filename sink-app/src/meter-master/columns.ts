@@ -63,9 +63,9 @@ export const TOMBSTONE_COLUMNS = names((c) => c.tombstone === true);
 export type TextColumnName = { [K in keyof MeterMasterRow]-?: MeterMasterRow[K] extends string | null ? K : never }[keyof MeterMasterRow];
 
 /** Longest text per column, as the mapping checks it before a write. */
-export const TEXT_LIMITS = Object.fromEntries(
-  COLUMNS.filter((c) => c.maxLength !== undefined).map((c) => [c.name, c.maxLength!]),
-) as Readonly<Partial<Record<TextColumnName, number>>>;
+export const TEXT_LIMITS = Object.fromEntries(COLUMNS.filter((c) => c.maxLength !== undefined).map((c) => [c.name, c.maxLength!])) as Readonly<
+  Partial<Record<TextColumnName, number>>
+>;
 
 export function column(name: string): ColumnSpec {
   const c = COLUMNS.find((x) => x.name === name);

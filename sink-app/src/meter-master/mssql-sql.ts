@@ -7,8 +7,8 @@
 // source_position is strictly greater; positions compare in binary collation.
 
 import { stringifyJsonExact } from "../decode/json.js";
-import { column, COLUMNS, DATA_COLUMNS, KEEPABLE_COLUMNS, METER_MASTER_COLUMNS, TOMBSTONE_COLUMNS, type ColumnSpec } from "./columns.js";
-import { mssqlName, tombstoneTable, type TableRef } from "./identifiers.js";
+import { COLUMNS, type ColumnSpec, column, DATA_COLUMNS, KEEPABLE_COLUMNS, METER_MASTER_COLUMNS, TOMBSTONE_COLUMNS } from "./columns.js";
+import { mssqlName, type TableRef, tombstoneTable } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterRow } from "./row.js";
 

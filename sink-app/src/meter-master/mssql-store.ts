@@ -1,7 +1,7 @@
 // Executes the T-SQL statements with `mssql` (tedious). The only module here that talks to SQL Server.
 
 import sql from "mssql";
-import { mssqlCounts, mssqlCreateTable, mssqlStatementFor, type MssqlParamType } from "./mssql-sql.js";
+import { type MssqlParamType, mssqlCounts, mssqlCreateTable, mssqlStatementFor } from "./mssql-sql.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterStore, StoreConnection } from "./store.js";
 
@@ -67,6 +67,7 @@ export function createMssqlStore(options: StoreConnection): MeterMasterStore {
         }
         await tx.commit();
       } catch (err) {
+        // As for PostgreSQL: the batch's error is rethrown; a dead connection rolls back server-side.
         await tx.rollback().catch(() => undefined);
         throw err;
       }

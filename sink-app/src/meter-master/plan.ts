@@ -36,7 +36,8 @@ export function fillUnchanged(later: MeterMasterRow, earlier: MeterMasterRow): M
   const row: MeterMasterRow = { ...later, attributes: { ...later.attributes } };
   const columns: string[] = [];
   for (const column of later.unchanged.columns) {
-    if (known(earlier.unchanged?.columns, column)) (row as unknown as Record<string, unknown>)[column] = (earlier as unknown as Record<string, unknown>)[column];
+    if (known(earlier.unchanged?.columns, column))
+      (row as unknown as Record<string, unknown>)[column] = (earlier as unknown as Record<string, unknown>)[column];
     else columns.push(column);
   }
   const attributes: string[] = [];

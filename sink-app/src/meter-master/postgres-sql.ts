@@ -7,8 +7,8 @@
 // source_position is declared COLLATE "C": byte order, which is the order positions are built for.
 
 import { stringifyJsonExact } from "../decode/json.js";
-import { column, COLUMNS, DATA_COLUMNS, KEEPABLE_COLUMNS, METER_MASTER_COLUMNS, POSITION_COLLATION, TOMBSTONE_COLUMNS, type ColumnSpec } from "./columns.js";
-import { pgName, tombstoneTable, type TableRef } from "./identifiers.js";
+import { COLUMNS, type ColumnSpec, column, DATA_COLUMNS, KEEPABLE_COLUMNS, METER_MASTER_COLUMNS, POSITION_COLLATION, TOMBSTONE_COLUMNS } from "./columns.js";
+import { pgName, type TableRef, tombstoneTable } from "./identifiers.js";
 import type { WriteStep } from "./plan.js";
 import type { MeterMasterRow } from "./row.js";
 
@@ -45,8 +45,7 @@ ${TOMBSTONE_COLUMNS.map((n) => pgColumnDefinition(column(n))).join("\n")}
 }
 
 /** Column definition list of jsonb_to_recordset: text for (var)char columns, the column type otherwise. */
-const recordColumns = (names: readonly string[]) =>
-  names.map((n) => column(n)).map((c) => `${c.name} ${/^(var)?char\(/.test(c.pg) ? "text" : c.pg}`);
+const recordColumns = (names: readonly string[]) => names.map((n) => column(n)).map((c) => `${c.name} ${/^(var)?char\(/.test(c.pg) ? "text" : c.pg}`);
 const ROW_RECORD = [...recordColumns(METER_MASTER_COLUMNS), "unchanged jsonb"].join(", ");
 const KEY_RECORD = recordColumns(TOMBSTONE_COLUMNS).join(", ");
 
@@ -73,7 +72,13 @@ function incoming(name: ColumnSpec["name"]): string {
 
 function keysParam(rows: MeterMasterRow[]): string {
   return JSON.stringify(
-    rows.map((r) => ({ source_system: r.source_system, source_key: r.source_key, source_op: r.source_op, source_ts: r.source_ts, source_position: r.source_position })),
+    rows.map((r) => ({
+      source_system: r.source_system,
+      source_key: r.source_key,
+      source_op: r.source_op,
+      source_ts: r.source_ts,
+      source_position: r.source_position,
+    })),
   );
 }
 

@@ -33,6 +33,8 @@ export function createPostgresStore(options: StoreConnection): MeterMasterStore 
       await work(client);
       await client.query("COMMIT");
     } catch (err) {
+      // The error that failed the batch is what counts; a ROLLBACK that fails means the connection
+      // is gone, and the server rolls the transaction back by itself.
       await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {

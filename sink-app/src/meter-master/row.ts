@@ -56,6 +56,4 @@ export type MeterMasterChange =
 
 export type RowChange = Extract<MeterMasterChange, { kind: "upsert" | "delete" }>;
 
-
-
 export type DeleteMode = "soft" | "hard";

@@ -1,6 +1,6 @@
 // Prometheus metrics of the pipelines (prom-client). Labels: sink (meter-master | api) and source.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface SinkMetrics {
   eventsIn: Counter<"sink" | "source">;

@@ -110,7 +110,16 @@ function connectorView(c: StatusInputs["connectors"][number], metrics: readonly 
     .sort((a, b) => Number(a.id) - Number(b.id));
   const restarts = sum(metrics, "sink_connect_restarts_total", { connector: c.name });
   const budgetExhausted = sum(metrics, "sink_connect_restart_budget_exhausted", { connector: c.name }) > 0;
-  const view: ConnectorView = { name: c.name, declared: c.state, state: connectorState ? String(connectorState) : "UNKNOWN", tasks, restarts, budgetExhausted, level: "ok", reason: null };
+  const view: ConnectorView = {
+    name: c.name,
+    declared: c.state,
+    state: connectorState ? String(connectorState) : "UNKNOWN",
+    tasks,
+    restarts,
+    budgetExhausted,
+    level: "ok",
+    reason: null,
+  };
   const failed = [...(view.state === "FAILED" ? ["the connector"] : []), ...tasks.filter((t) => t.state === "FAILED").map((t) => `task ${t.id}`)];
   if (failed.length > 0) {
     view.level = "red";
@@ -130,7 +139,14 @@ function sinkView(s: StatusInputs["sinks"][number], input: StatusInputs): SinkVi
   const activity = input.activity.sink(s.sink, s.source);
   const last = input.history.at(-1)?.sinks[sinkId(s)];
   const lagRecords = sum(input.metrics, "sink_consumer_lag", labels);
-  const lagSeconds = lagRecords === 0 ? (activity.lastEventAt === null ? null : 0) : activity.lastEventSourceTsMs === null ? null : Math.max(0, (input.now - activity.lastEventSourceTsMs) / 1000);
+  const lagSeconds =
+    lagRecords === 0
+      ? activity.lastEventAt === null
+        ? null
+        : 0
+      : activity.lastEventSourceTsMs === null
+        ? null
+        : Math.max(0, (input.now - activity.lastEventSourceTsMs) / 1000);
   const view: SinkView = {
     ...labels,
     eventsIn: sum(input.metrics, "sink_events_in_total", labels),

@@ -3,9 +3,9 @@
 import type { DecodedEvent, DecodedRow } from "../decode/envelope.js";
 import { bigintsToStrings } from "../decode/json.js";
 import { isoFromEpochMs } from "../decode/time.js";
+import type { ChangeIdentity } from "../delivery/http/idempotency.js";
 import { toAttributeValue } from "../mapping/conversions.js";
 import { canonicalKey, MapError, mapEvent, type NamedSourceMapping } from "../mapping/map-event.js";
-import type { ChangeIdentity } from "../delivery/http/idempotency.js";
 
 export type PayloadMode = "meter-master-row" | "change-event";
 

@@ -2,11 +2,18 @@
 // dead-letter what cannot be decoded/mapped or what the endpoint rejects for good. The handler
 // resolves only once every record is delivered or dead-lettered.
 
-import { describeCause, HttpDeliveryTransientError, idempotencyKeyFor, type DeliveryItem, type HttpDelivery, type RejectedItem } from "../delivery/http/index.js";
+import {
+  type DeliveryItem,
+  describeCause,
+  type HttpDelivery,
+  HttpDeliveryTransientError,
+  idempotencyKeyFor,
+  type RejectedItem,
+} from "../delivery/http/index.js";
 import type { BatchHandler, ConsumedRecord, PartitionBatch } from "../kafka/types.js";
 import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
 import { apiItemFor, type PayloadMode } from "./api-payload.js";
-import { SinkContext, type BatchDeadLetters, type SinkDeps } from "./sink-common.js";
+import { type BatchDeadLetters, SinkContext, type SinkDeps } from "./sink-common.js";
 
 export interface ApiSinkDeps extends SinkDeps {
   delivery: HttpDelivery;
@@ -28,7 +35,7 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
     for (const record of batch.records) {
       const event = dead.decode(record);
       if (!event) continue;
-      let item;
+      let item: ReturnType<typeof apiItemFor>;
       try {
         item = apiItemFor(event, deps.payload, deps.source, deps.mapping);
       } catch (err) {
@@ -70,8 +77,15 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
           skipped += result.skipped;
           pending = [];
           if (result.requests > 0) {
-            const refused = result.rejected.length ? `, ${result.rejected.length} refused (HTTP ${[...new Set(result.rejected.map((r) => r.status))].join("/")})` : "";
-            deps.activity?.delivery(deps.source, { outcome: "delivered", items: attempted, durationMs: Date.now() - started, detail: `HTTP 2xx in ${result.requests} request(s)${refused}` });
+            const refused = result.rejected.length
+              ? `, ${result.rejected.length} refused (HTTP ${[...new Set(result.rejected.map((r) => r.status))].join("/")})`
+              : "";
+            deps.activity?.delivery(deps.source, {
+              outcome: "delivered",
+              items: attempted,
+              durationMs: Date.now() - started,
+              detail: `HTTP 2xx in ${result.requests} request(s)${refused}`,
+            });
           }
         } catch (err) {
           deps.activity?.delivery(deps.source, {

@@ -49,7 +49,15 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandle
       if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
       stopTimer();
       deps.logger.debug(
-        { sink: "meter-master", source: deps.source, topic: batch.topic, partition: batch.partition, records: batch.records.length, written: changes.length, statements: steps.length },
+        {
+          sink: "meter-master",
+          source: deps.source,
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.records.length,
+          written: changes.length,
+          statements: steps.length,
+        },
         "batch written",
       );
     };

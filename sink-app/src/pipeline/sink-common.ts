@@ -1,11 +1,11 @@
 // What both sinks share: identity, dead letter handling, retries, metrics and logging.
 
-import { decodeRecord, type DecodedEvent } from "../decode/envelope.js";
+import { type DecodedEvent, decodeRecord } from "../decode/envelope.js";
 import type { DeliveryLogger } from "../delivery/http/types.js";
 import type { ConsumedRecord, RecordProducer, RecordToProduce } from "../kafka/types.js";
 import type { ActivityLog } from "../observability/activity.js";
 import type { SinkMetrics } from "../observability/metrics.js";
-import { deadLetterRecord, type DeadLetterReason } from "./dead-letter.js";
+import { type DeadLetterReason, deadLetterRecord } from "./dead-letter.js";
 import { retryUntilDone } from "./retry.js";
 
 export type SinkKind = "meter-master" | "api";

@@ -1,10 +1,12 @@
 // A throw-away copy of the shipped connector-configs/ folder with one thing changed, the way a
 // user edits it. Relative imports of the copies are pointed back at the real modules, so each
 // copy loads exactly as the shipped file would.
+
 import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { configFilesIn, CONNECTOR_CONFIG_DIR } from "../../../connector-configs/load.js";
+import { CONNECTOR_CONFIG_DIR, configFilesIn } from "../../../connector-configs/load.js";
+import { reportCleanup } from "../../../scripts/test-env/cleanup.js";
 
 // Inside the repository, so the test runner serves the copies like any other module.
 const SCRATCH = fileURLToPath(new URL("./.scratch/", import.meta.url));
@@ -51,6 +53,5 @@ const created: string[] = [];
 /** Removes the folders this test file made (test files run in parallel, each with its own), and the scratch folder once empty. */
 export async function removeScratch(): Promise<void> {
   for (const dir of created.splice(0)) await rm(dir, { recursive: true, force: true });
-  await rmdir(SCRATCH).catch(() => undefined);
+  await rmdir(SCRATCH).catch(reportCleanup("rmdir(SCRATCH)"));
 }
-

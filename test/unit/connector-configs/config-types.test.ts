@@ -6,7 +6,6 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GENERATED_FILE, generateConfigTypes } from "../../../scripts/gen-config-types.js";
 import { CONNECTOR_CONFIG_DIR } from "../../../connector-configs/load.js";
 import type {
   ApiEndpointsFile,
@@ -16,10 +15,11 @@ import type {
   SourceConnectorFile,
 } from "../../../connector-configs/schemas/config-types.generated.js";
 import type { SourceConnectorInput } from "../../../connector-configs/schemas/debezium.js";
-import type { HttpSinkInput } from "../../../connector-configs/schemas/http-sink.js";
 import type { DeploymentInput } from "../../../connector-configs/schemas/deployment.js";
-import type { MeterMasterMappingInput } from "../../../sink-app/src/mapping/schema.js";
+import type { HttpSinkInput } from "../../../connector-configs/schemas/http-sink.js";
+import { GENERATED_FILE, generateConfigTypes } from "../../../scripts/gen-config-types.js";
 import type { ApiEndpointsInput } from "../../../sink-app/src/delivery/http/config.js";
+import type { MeterMasterMappingInput } from "../../../sink-app/src/mapping/schema.js";
 
 // Checked by tsc (npm run typecheck): each generated type accepts what its schema's input accepts, and no more.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -60,7 +60,9 @@ function languageService(files: string[]): ts.LanguageService {
 }
 
 const file = (rel: string) => path.join(CONNECTOR_CONFIG_DIR, rel);
-const SHIPPED = ["sources/postgres.ts", "sources/mysql.ts", "http-sinks/example-postgres-api.ts", "deployment.ts", "meter-master.ts", "api-endpoints.ts"].map(file);
+const SHIPPED = ["sources/postgres.ts", "sources/mysql.ts", "http-sinks/example-postgres-api.ts", "deployment.ts", "meter-master.ts", "api-endpoints.ts"].map(
+  file,
+);
 
 describe("hovering a field of a shipped config file", () => {
   const service = languageService(SHIPPED);
@@ -71,12 +73,15 @@ describe("hovering a field of a shipped config file", () => {
   function hover(rel: string, field: string, after = ""): { text: string; defaultTag: string | undefined } {
     const source = ts.sys.readFile(file(rel))!;
     const start = source.indexOf(after);
-    const at = source.indexOf(`${field}:`, start < 0 ? 0 : start);
+    const at = source.indexOf(`${field}:`, Math.max(start, 0));
     if (start < 0 || at < 0) throw new Error(`${rel}: no "${field}:" after "${after}"`);
     const info = service.getQuickInfoAtPosition(file(rel), at + 1);
     return {
       text: ts.displayPartsToString(info?.documentation),
-      defaultTag: info?.tags?.find((t) => t.name === "default")?.text?.map((p) => p.text).join(""),
+      defaultTag: info?.tags
+        ?.find((t) => t.name === "default")
+        ?.text?.map((p) => p.text)
+        .join(""),
     };
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkConfig } from "../../../connector-configs/schemas/errors.js";
 import { DeploymentSchema } from "../../../connector-configs/schemas/deployment.js";
+import { checkConfig } from "../../../connector-configs/schemas/errors.js";
 
 const withClusterId = (clusterId: string) => checkConfig(DeploymentSchema, { kafka: { mode: "embedded", clusterId } }, "deployment.ts");
 
@@ -9,7 +9,9 @@ describe("the embedded Kafka's cluster id", () => {
     const r = withClusterId("-kU3OEVBNTcwNTJENDM2Qg");
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.issues).toEqual([expect.objectContaining({ path: "kafka.clusterId", value: '"-kU3OEVBNTcwNTJENDM2Qg"', expected: expect.stringMatching(/start with '-'.*option/) })]);
+    expect(r.issues).toEqual([
+      expect.objectContaining({ path: "kafka.clusterId", value: '"-kU3OEVBNTcwNTJENDM2Qg"', expected: expect.stringMatching(/start with '-'.*option/) }),
+    ]);
   });
 
   it("a base64url id with '-' or '_' elsewhere is accepted, and the default parses", () => {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import {
-  ConfigValidationError,
-  configIssuesFromZod,
-  dottedPath,
-  formatConfigErrors,
-  parseConfig,
-} from "../../../connector-configs/schemas/errors.js";
 import { sourceConnectorSchema } from "../../../connector-configs/schemas/debezium.js";
+import { ConfigValidationError, configIssuesFromZod, dottedPath, formatConfigErrors, parseConfig } from "../../../connector-configs/schemas/errors.js";
 import { postgresInput } from "./fixtures.js";
 
 describe("error formatter", () => {
@@ -73,7 +67,7 @@ describe("error formatter", () => {
     expect(caught).toBeInstanceOf(ConfigValidationError);
     const err = caught as ConfigValidationError;
     expect(err.issues.map((i) => i.path)).toEqual(["a", "b"]);
-    expect(err.message).toContain("deployment.ts: a: got \"1\"");
+    expect(err.message).toContain('deployment.ts: a: got "1"');
     expect(parseConfig(schema, { a: 1, b: "x" }, "deployment.ts")).toEqual({ a: 1, b: "x" });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { httpSinkSchema } from "../../../connector-configs/schemas/http-sink.js";
 import { configIssuesFromZod } from "../../../connector-configs/schemas/errors.js";
+import { httpSinkSchema } from "../../../connector-configs/schemas/http-sink.js";
 import { httpSinkInput } from "./fixtures.js";
 
 function problems(input: unknown) {
@@ -55,11 +55,7 @@ describe("HTTP sink cross-field rules", () => {
 
   it("oauth2 needs token URL, client id and client secret, each reported", () => {
     const p = problems({ ...httpSinkInput(), authorization: { type: "oauth2", oauth2: { clientAuthorizationMode: "URL" } } });
-    expect(p.map((x) => x.path).sort()).toEqual([
-      "authorization.oauth2.accessTokenUrl",
-      "authorization.oauth2.clientId",
-      "authorization.oauth2.clientSecret",
-    ]);
+    expect(p.map((x) => x.path).sort()).toEqual(["authorization.oauth2.accessTokenUrl", "authorization.oauth2.clientId", "authorization.oauth2.clientSecret"]);
     expect(withPath({ ...httpSinkInput(), authorization: { type: "oauth2" } }, "authorization.oauth2.clientId")).toHaveLength(1);
     expect(problems({ ...httpSinkInput(), authorization: { type: "oauth2", oauth2 } })).toEqual([]);
   });
@@ -69,7 +65,9 @@ describe("HTTP sink cross-field rules", () => {
   });
 
   it("the oauth2 client secret must be a reference, not a literal", () => {
-    expect(withPath({ ...httpSinkInput(), authorization: { type: "oauth2", oauth2: { ...oauth2, clientSecret: "s3cr3t" } } }, "authorization.oauth2.clientSecret")).toHaveLength(1);
+    expect(
+      withPath({ ...httpSinkInput(), authorization: { type: "oauth2", oauth2: { ...oauth2, clientSecret: "s3cr3t" } } }, "authorization.oauth2.clientSecret"),
+    ).toHaveLength(1);
   });
 
   it("errors.tolerance all together with batching is refused at config time, explaining the connector's refusal", () => {
@@ -104,8 +102,12 @@ describe("HTTP sink cross-field rules", () => {
   });
 
   it("passthrough may not shadow typed options (e.g. the consumer group or a converter)", () => {
-    expect(withPath({ ...httpSinkInput(), passthrough: { "consumer.override.group.id": "mine" } }, 'passthrough["consumer.override.group.id"]')).toHaveLength(1);
-    expect(withPath({ ...httpSinkInput(), passthrough: { "value.converter.schemas.enable": "true" } }, 'passthrough["value.converter.schemas.enable"]')).toHaveLength(1);
+    expect(withPath({ ...httpSinkInput(), passthrough: { "consumer.override.group.id": "mine" } }, 'passthrough["consumer.override.group.id"]')).toHaveLength(
+      1,
+    );
+    expect(
+      withPath({ ...httpSinkInput(), passthrough: { "value.converter.schemas.enable": "true" } }, 'passthrough["value.converter.schemas.enable"]'),
+    ).toHaveLength(1);
     expect(withPath({ ...httpSinkInput(), passthrough: { "topics.regex": "postgres\\..*" } }, 'passthrough["topics.regex"]')).toHaveLength(1);
     expect(problems({ ...httpSinkInput(), passthrough: { "consumer.override.max.poll.records": "100" } })).toEqual([]);
   });

@@ -1,13 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConnectorConfigs, CONNECTOR_CONFIG_DIR } from "../../../connector-configs/load.js";
-import {
-  defaultMysqlServerId,
-  renderConnector,
-  renderDesiredConnectors,
-  sourceTopics,
-  type ConnectorConfig,
-} from "../../../connector-configs/render.js";
+import { CONNECTOR_CONFIG_DIR, loadConnectorConfigs } from "../../../connector-configs/load.js";
+import { type ConnectorConfig, defaultMysqlServerId, renderConnector, renderDesiredConnectors, sourceTopics } from "../../../connector-configs/render.js";
 import { sourceConnectorSchema } from "../../../connector-configs/schemas/debezium.js";
 import { httpSinkSchema } from "../../../connector-configs/schemas/http-sink.js";
 import { desiredConnectorsSchema } from "../../../sink-app/src/connect/desired.js";
@@ -198,9 +192,16 @@ describe("rendering the default config files", () => {
 describe("defaults are resolved by the schemas", () => {
   it("a parsed source carries its final topic prefix, schema history topic and MySQL server id", () => {
     const my = sourceConnectorSchema.parse({ ...mysqlInput(), connection: { ...mysqlInput().connection, serverId: undefined } });
-    expect(my).toMatchObject({ topicPrefix: "registry", schemaHistory: { topic: "schema-history.registry" }, connection: { serverId: defaultMysqlServerId("registry") } });
+    expect(my).toMatchObject({
+      topicPrefix: "registry",
+      schemaHistory: { topic: "schema-history.registry" },
+      connection: { serverId: defaultMysqlServerId("registry") },
+    });
     expect(sourceConnectorSchema.parse(postgresInput()).topicPrefix).toBe("billing_pg");
-    expect(sourceConnectorSchema.parse({ ...mssqlInput(), topicPrefix: "corp" })).toMatchObject({ topicPrefix: "corp", schemaHistory: { topic: "schema-history.mssql" } });
+    expect(sourceConnectorSchema.parse({ ...mssqlInput(), topicPrefix: "corp" })).toMatchObject({
+      topicPrefix: "corp",
+      schemaHistory: { topic: "schema-history.mssql" },
+    });
   });
 
   it("a value the user set is kept, and a parsed config parses again to itself", () => {
@@ -219,7 +220,11 @@ describe("rendering options", () => {
   });
 
   it("uses the topic prefix for topics and renders SQL Server topics per database", () => {
-    const cfg = sourceConnectorSchema.parse({ ...mssqlInput(), topicPrefix: "corp-mssql", connection: { ...mssqlInput().connection, databases: ["MeterSource", "Meter$Archive"] } });
+    const cfg = sourceConnectorSchema.parse({
+      ...mssqlInput(),
+      topicPrefix: "corp-mssql",
+      connection: { ...mssqlInput().connection, databases: ["MeterSource", "Meter$Archive"] },
+    });
     expect(sourceTopics(cfg)).toEqual(["corp-mssql.MeterSource.dbo.Meters", "corp-mssql.Meter_Archive.dbo.Meters"]);
     expect(renderConnector(cfg).config["topic.prefix"]).toBe("corp-mssql");
   });
@@ -236,7 +241,15 @@ describe("rendering options", () => {
     const cfg = sourceConnectorSchema.parse({
       ...postgresInput(),
       converters: [{ name: "boolean", type: "io.debezium.connector.binlog.converters.TinyIntOneToBooleanConverter", config: { selector: "meterdb.*" } }],
-      transforms: [{ name: "route", type: "org.apache.kafka.connect.transforms.RegexRouter", predicate: "meters", negate: false, config: { regex: "(.*)", replacement: "cdc.$1" } }],
+      transforms: [
+        {
+          name: "route",
+          type: "org.apache.kafka.connect.transforms.RegexRouter",
+          predicate: "meters",
+          negate: false,
+          config: { regex: "(.*)", replacement: "cdc.$1" },
+        },
+      ],
       predicates: [{ name: "meters", type: "org.apache.kafka.connect.transforms.predicates.TopicNameMatches", config: { pattern: ".*meters" } }],
       passthrough: { "slot.max.retries": "10" },
     });
@@ -312,14 +325,37 @@ describe("rendering options", () => {
   it("writes a source's keys in the order Kafka Connect has always been given them", () => {
     const my = sourceConnectorSchema.parse({ ...mysqlInput(), passthrough: { "snapshot.fetch.size": "100" } });
     expect(Object.keys(renderConnector(my).config)).toEqual([
-      "connector.class", "name", "tasks.max", "topic.prefix", "database.hostname", "database.port", "database.user", "database.password",
-      "table.include.list", "snapshot.mode", "heartbeat.interval.ms", "decimal.handling.mode", "poll.interval.ms",
-      "topic.creation.default.replication.factor", "topic.creation.default.partitions", "database.server.id", "database.include.list",
-      "schema.history.internal.kafka.topic", "schema.history.internal.kafka.bootstrap.servers", "schema.history.internal.store.only.captured.tables.ddl",
-      "errors.tolerance", "errors.log.enable", "errors.log.include.messages", "snapshot.fetch.size", "meter-master.managed-by",
+      "connector.class",
+      "name",
+      "tasks.max",
+      "topic.prefix",
+      "database.hostname",
+      "database.port",
+      "database.user",
+      "database.password",
+      "table.include.list",
+      "snapshot.mode",
+      "heartbeat.interval.ms",
+      "decimal.handling.mode",
+      "poll.interval.ms",
+      "topic.creation.default.replication.factor",
+      "topic.creation.default.partitions",
+      "database.server.id",
+      "database.include.list",
+      "schema.history.internal.kafka.topic",
+      "schema.history.internal.kafka.bootstrap.servers",
+      "schema.history.internal.store.only.captured.tables.ddl",
+      "errors.tolerance",
+      "errors.log.enable",
+      "errors.log.include.messages",
+      "snapshot.fetch.size",
+      "meter-master.managed-by",
     ]);
     const pg = sourceConnectorSchema.parse(postgresInput());
-    expect(Object.keys(renderConnector(pg, { external: true }).config).slice(-2)).toEqual(["meter-master.managed-by", "meter-master.postgres.drop-slot-on-remove"]);
+    expect(Object.keys(renderConnector(pg, { external: true }).config).slice(-2)).toEqual([
+      "meter-master.managed-by",
+      "meter-master.postgres.drop-slot-on-remove",
+    ]);
   });
 
   it("derives a stable MySQL server id in 1000000..1999999", () => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../scripts/connectors/cli.js";
 import { loadPipelineInputs } from "../../../stacks/inputs.js";
-import { configDir, removeScratch, type Edit } from "./config-dir.js";
+import { configDir, type Edit, removeScratch } from "./config-dir.js";
 
 afterAll(removeScratch);
 
@@ -26,29 +26,90 @@ const NO_AUTH = 'authorization: { type: "none" },';
 const cases: Array<[string, string, Edit, string]> = [
   ["a literal password in a connector", "Winter2026!pg", source(PG_PASSWORD, '"Winter2026!pg"'), "connection.password"],
   ["a password pasted as the env name", "hunter2-pg-env", source(PG_PASSWORD, '{ env: "hunter2-pg-env" }'), "connection.password.env"],
-  ["a password pasted as the properties key", "hunter 2 key", source(PG_PASSWORD, '{ file: "/etc/kafka/secrets.properties", key: "hunter 2 key" }'), "connection.password.key"],
-  ["a password in passthrough", "Passthrough-Secret-4", source("  heartbeatIntervalMs: 10_000,", '  heartbeatIntervalMs: 10_000,\n  passthrough: { "database.password": "Passthrough-Secret-4" },'), 'passthrough["database.password"]'],
-  ["a literal Authorization header on an HTTP sink", "Bearer abcSinkToken5", sink(NO_AUTH, 'authorization: { type: "static", header: "Bearer abcSinkToken5" } as any,'), "authorization.header"],
-  ["user:password in an HTTP sink URL", "SinkUrlPass6", sink('url: "http://demo-api:8080/api/postgres",', 'url: "https://meters:SinkUrlPass6@api.example.com/in",'), "url"],
+  [
+    "a password pasted as the properties key",
+    "hunter 2 key",
+    source(PG_PASSWORD, '{ file: "/etc/kafka/secrets.properties", key: "hunter 2 key" }'),
+    "connection.password.key",
+  ],
+  [
+    "a password in passthrough",
+    "Passthrough-Secret-4",
+    source("  heartbeatIntervalMs: 10_000,", '  heartbeatIntervalMs: 10_000,\n  passthrough: { "database.password": "Passthrough-Secret-4" },'),
+    'passthrough["database.password"]',
+  ],
+  [
+    "a literal Authorization header on an HTTP sink",
+    "Bearer abcSinkToken5",
+    sink(NO_AUTH, 'authorization: { type: "static", header: "Bearer abcSinkToken5" } as any,'),
+    "authorization.header",
+  ],
+  [
+    "user:password in an HTTP sink URL",
+    "SinkUrlPass6",
+    sink('url: "http://demo-api:8080/api/postgres",', 'url: "https://meters:SinkUrlPass6@api.example.com/in",'),
+    "url",
+  ],
   [
     "a literal OAuth2 client secret on an HTTP sink",
     "OauthSecret7",
-    sink(NO_AUTH, 'authorization: { type: "oauth2", oauth2: { accessTokenUrl: "https://login.example.com/t", clientId: "c", clientSecret: "OauthSecret7" } } as any,'),
+    sink(
+      NO_AUTH,
+      'authorization: { type: "oauth2", oauth2: { accessTokenUrl: "https://login.example.com/t", clientId: "c", clientSecret: "OauthSecret7" } } as any,',
+    ),
     "authorization.oauth2.clientSecret",
   ],
   [
     "user:password in an OAuth2 token URL",
     "TokenUrlPass8",
-    sink(NO_AUTH, 'authorization: { type: "oauth2", oauth2: { accessTokenUrl: "https://c:TokenUrlPass8@login.example.com/t", clientId: "c", clientSecret: { env: "API_SECRET" } } },'),
+    sink(
+      NO_AUTH,
+      'authorization: { type: "oauth2", oauth2: { accessTokenUrl: "https://c:TokenUrlPass8@login.example.com/t", clientId: "c", clientSecret: { env: "API_SECRET" } } },',
+    ),
     "authorization.oauth2.accessTokenUrl",
   ],
-  ["an API key in an additional header", "ApiKey:Nine9", sink(NO_AUTH, `${NO_AUTH}\n  additionalHeaders: { "X-Api-Key": "ApiKey:Nine9" },`), 'additionalHeaders["X-Api-Key"]'],
-  ["a token pasted into valueEnv", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMCJ9.c2lnbmF0dXJl", endpoint('    auth: { type: "static", valueEnv: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMCJ9.c2lnbmF0dXJl" },'), "mssql.auth.valueEnv"],
-  ["a client secret pasted into clientSecretEnv", "client secret 11", endpoint('    auth: { type: "oauth2", tokenUrl: "https://login.example.com/t", clientId: "c", clientSecretEnv: "client secret 11" },'), "mssql.auth.clientSecretEnv"],
-  ["user:password in an endpoint URL", "EndpointPass12", { file: "api-endpoints.ts", replace: [['url: demoApi("mysql"),', 'url: "https://meters:EndpointPass12@api.example.com/mysql",']] }, "mysql.url"],
-  ["user:password in an endpoint token URL", "TokenPass13", endpoint('    auth: { type: "oauth2", tokenUrl: "https://c:TokenPass13@login.example.com/t", clientId: "c", clientSecretEnv: "MSSQL_API_SECRET" },'), "mssql.auth.tokenUrl"],
-  ["a bearer token in an endpoint's extra headers", "Bearer HeaderToken14", endpoint('    auth: { type: "static", valueEnv: "MSSQL_API_TOKEN" },\n    headers: { Authorization: "Bearer HeaderToken14" },'), "mssql.headers.Authorization"],
-  ["user:password in external Kafka's bootstrap servers", "KafkaPass15", { file: "deployment.ts", replace: [['kafka: { mode: "embedded" },', 'kafka: { mode: "external", bootstrapServers: "app:KafkaPass15@broker-1:9092" },']] }, "kafka.bootstrapServers"],
+  [
+    "an API key in an additional header",
+    "ApiKey:Nine9",
+    sink(NO_AUTH, `${NO_AUTH}\n  additionalHeaders: { "X-Api-Key": "ApiKey:Nine9" },`),
+    'additionalHeaders["X-Api-Key"]',
+  ],
+  [
+    "a token pasted into valueEnv",
+    "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMCJ9.c2lnbmF0dXJl",
+    endpoint('    auth: { type: "static", valueEnv: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMCJ9.c2lnbmF0dXJl" },'),
+    "mssql.auth.valueEnv",
+  ],
+  [
+    "a client secret pasted into clientSecretEnv",
+    "client secret 11",
+    endpoint('    auth: { type: "oauth2", tokenUrl: "https://login.example.com/t", clientId: "c", clientSecretEnv: "client secret 11" },'),
+    "mssql.auth.clientSecretEnv",
+  ],
+  [
+    "user:password in an endpoint URL",
+    "EndpointPass12",
+    { file: "api-endpoints.ts", replace: [['url: demoApi("mysql"),', 'url: "https://meters:EndpointPass12@api.example.com/mysql",']] },
+    "mysql.url",
+  ],
+  [
+    "user:password in an endpoint token URL",
+    "TokenPass13",
+    endpoint('    auth: { type: "oauth2", tokenUrl: "https://c:TokenPass13@login.example.com/t", clientId: "c", clientSecretEnv: "MSSQL_API_SECRET" },'),
+    "mssql.auth.tokenUrl",
+  ],
+  [
+    "a bearer token in an endpoint's extra headers",
+    "Bearer HeaderToken14",
+    endpoint('    auth: { type: "static", valueEnv: "MSSQL_API_TOKEN" },\n    headers: { Authorization: "Bearer HeaderToken14" },'),
+    "mssql.headers.Authorization",
+  ],
+  [
+    "user:password in external Kafka's bootstrap servers",
+    "KafkaPass15",
+    { file: "deployment.ts", replace: [['kafka: { mode: "embedded" },', 'kafka: { mode: "external", bootstrapServers: "app:KafkaPass15@broker-1:9092" },']] },
+    "kafka.bootstrapServers",
+  ],
 ];
 
 describe("secrets in the wrong place are refused and never printed", () => {

@@ -34,7 +34,10 @@ describe("source connector schemas accept realistic configs and fill Debezium de
   });
 
   it("defaults each database's port and the schema history bootstrap servers", () => {
-    expect(sourceConnectorSchema.parse(mysqlInput())).toMatchObject({ connection: { port: 3306 }, schemaHistory: { bootstrapServers: "kafka:9092", storeOnlyCapturedTablesDdl: false } });
+    expect(sourceConnectorSchema.parse(mysqlInput())).toMatchObject({
+      connection: { port: 3306 },
+      schemaHistory: { bootstrapServers: "kafka:9092", storeOnlyCapturedTablesDdl: false },
+    });
     expect(sourceConnectorSchema.parse(mssqlInput())).toMatchObject({ connection: { port: 1433 }, heartbeatIntervalMs: 0 });
     expect(sourceConnectorSchema.parse(oracleInput())).toMatchObject({ connection: { port: 1521 }, adapter: "logminer" });
   });
@@ -112,7 +115,10 @@ describe("source connector schemas reject bad values with the field path", () =>
   });
 
   it("rejects a heartbeat action query when heartbeats are off", () => {
-    const p = withPath({ ...postgresInput(), heartbeatIntervalMs: 0, heartbeatActionQuery: "UPDATE debezium_heartbeat SET ts = now()" }, "heartbeatActionQuery");
+    const p = withPath(
+      { ...postgresInput(), heartbeatIntervalMs: 0, heartbeatActionQuery: "UPDATE debezium_heartbeat SET ts = now()" },
+      "heartbeatActionQuery",
+    );
     expect(p).toHaveLength(1);
     expect(p[0]!.expected).toMatch(/heartbeatIntervalMs > 0/);
   });
@@ -180,8 +186,15 @@ describe("passthrough may not shadow typed fields", () => {
 
   it("rejects passthrough keys under prefixes owned by typed fields (transforms, schema history, ownership marker)", () => {
     expect(withPath({ ...postgresInput(), passthrough: { "transforms.unwrap.type": "x" } }, 'passthrough["transforms.unwrap.type"]')).toHaveLength(1);
-    expect(withPath({ ...mysqlInput(), passthrough: { "schema.history.internal.kafka.recovery.attempts": "200" } }, 'passthrough["schema.history.internal.kafka.recovery.attempts"]')).toHaveLength(1);
-    expect(withPath({ ...postgresInput(), passthrough: { "meter-master.managed-by": "someone-else" } }, 'passthrough["meter-master.managed-by"]')).toHaveLength(1);
+    expect(
+      withPath(
+        { ...mysqlInput(), passthrough: { "schema.history.internal.kafka.recovery.attempts": "200" } },
+        'passthrough["schema.history.internal.kafka.recovery.attempts"]',
+      ),
+    ).toHaveLength(1);
+    expect(withPath({ ...postgresInput(), passthrough: { "meter-master.managed-by": "someone-else" } }, 'passthrough["meter-master.managed-by"]')).toHaveLength(
+      1,
+    );
     expect(withPath({ ...mysqlInput(), passthrough: { "database.include.list": "otherdb" } }, 'passthrough["database.include.list"]')).toHaveLength(1);
   });
 

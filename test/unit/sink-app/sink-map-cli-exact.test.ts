@@ -9,10 +9,16 @@ const REPO = resolve(import.meta.dirname, "../../..");
 
 describe("sink map CLI", () => {
   it("prints a captured 64-bit key above 2^53 with all its digits", () => {
-    const { records } = JSON.parse(readFileSync(`${FIXTURES}captured/postgres/full/insert-key-above-2-53.json`, "utf8")) as { records: Array<{ key: string; value: string }> };
+    const { records } = JSON.parse(readFileSync(`${FIXTURES}captured/postgres/full/insert-key-above-2-53.json`, "utf8")) as {
+      records: Array<{ key: string; value: string }>;
+    };
     // the {key, value} form of stdin, with the captured texts spliced in verbatim
     const stdin = `{"key":${records[0]!.key},"value":${records[0]!.value}}`;
-    const out = execFileSync(process.execPath, ["--import", "tsx", "sink-app/src/cli.ts", "map", "--source", "postgres"], { cwd: REPO, input: stdin, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "sink-app/src/cli.ts", "map", "--source", "postgres"], {
+      cwd: REPO,
+      input: stdin,
+      encoding: "utf8",
+    });
     expect(JSON.parse(out)).toMatchObject({ kind: "upsert", row: { source_key: "9007199254740993", meter_id: "EL-BIGKEY-0001" } });
   }, 30_000);
 });

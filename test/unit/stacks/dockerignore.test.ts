@@ -7,7 +7,9 @@ import { describe, expect, it } from "vitest";
 const REPO = resolve(import.meta.dirname, "../../..");
 
 function allowed(): string[] {
-  const lines = readFileSync(resolve(REPO, ".dockerignore"), "utf8").split("\n").map((l) => l.trim());
+  const lines = readFileSync(resolve(REPO, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim());
   expect(lines).toContain("*"); // an allow-list: everything else stays out
   return lines.filter((l) => l.startsWith("!")).map((l) => l.slice(1).replace(/\/$/, ""));
 }
@@ -25,7 +27,10 @@ describe("sink-app image build context", () => {
     const sources = copySources();
     expect(sources).toContain("sink-app/src");
     for (const src of sources) {
-      expect(allow.some((a) => src === a || src.startsWith(`${a}/`)), `${src} is excluded by .dockerignore`).toBe(true);
+      expect(
+        allow.some((a) => src === a || src.startsWith(`${a}/`)),
+        `${src} is excluded by .dockerignore`,
+      ).toBe(true);
     }
   });
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
 import nodeSqlParser from "node-sql-parser";
+import { describe, expect, it } from "vitest";
 import { stackFile } from "../../../stacks/constructs/init-files.js";
 
 /**
@@ -62,9 +62,7 @@ describe("init scripts of the SQL Server and Oracle containers (static checks; n
   });
 
   it("bind every sqlcmd variable the scripts use, from the container's environment", () => {
-    const used = new Set(
-      ["mssql/10-meter-source.sql", "mssql/20-meter-master.sql"].flatMap((f) => [...read(f).matchAll(/\$\((\w+)\)/g)].map((m) => m[1])),
-    );
+    const used = new Set(["mssql/10-meter-source.sql", "mssql/20-meter-master.sql"].flatMap((f) => [...read(f).matchAll(/\$\((\w+)\)/g)].map((m) => m[1])));
     const entrypoint = read("mssql/entrypoint.sh");
     for (const v of used) expect(entrypoint).toMatch(new RegExp(`${v}="\\$MSSQL_[A-Z_]+"`));
     expect([...used].sort()).toEqual(["DebeziumPassword", "MeterMasterPassword"]);
@@ -75,12 +73,31 @@ describe("init scripts of the SQL Server and Oracle containers (static checks; n
     const granted = [...script.matchAll(/^GRANT (.+) TO c##dbzuser CONTAINER = ALL;$/gm)].map((m) => m[1]!.replace(/\\\$/g, "$"));
     expect(granted.sort()).toEqual(
       [
-        "CREATE SESSION", "SET CONTAINER", "SELECT ON V_$DATABASE", "FLASHBACK ANY TABLE", "SELECT ANY TABLE",
-        "SELECT_CATALOG_ROLE", "EXECUTE_CATALOG_ROLE", "SELECT ANY TRANSACTION", "LOGMINING", "CREATE TABLE",
-        "LOCK ANY TABLE", "CREATE SEQUENCE", "EXECUTE ON DBMS_LOGMNR", "EXECUTE ON DBMS_LOGMNR_D", "SELECT ON V_$LOG",
-        "SELECT ON V_$LOG_HISTORY", "SELECT ON V_$LOGMNR_LOGS", "SELECT ON V_$LOGMNR_CONTENTS", "SELECT ON V_$LOGMNR_PARAMETERS",
-        "SELECT ON V_$LOGFILE", "SELECT ON V_$ARCHIVED_LOG", "SELECT ON V_$ARCHIVE_DEST_STATUS", "SELECT ON V_$TRANSACTION",
-        "SELECT ON V_$MYSTAT", "SELECT ON V_$STATNAME",
+        "CREATE SESSION",
+        "SET CONTAINER",
+        "SELECT ON V_$DATABASE",
+        "FLASHBACK ANY TABLE",
+        "SELECT ANY TABLE",
+        "SELECT_CATALOG_ROLE",
+        "EXECUTE_CATALOG_ROLE",
+        "SELECT ANY TRANSACTION",
+        "LOGMINING",
+        "CREATE TABLE",
+        "LOCK ANY TABLE",
+        "CREATE SEQUENCE",
+        "EXECUTE ON DBMS_LOGMNR",
+        "EXECUTE ON DBMS_LOGMNR_D",
+        "SELECT ON V_$LOG",
+        "SELECT ON V_$LOG_HISTORY",
+        "SELECT ON V_$LOGMNR_LOGS",
+        "SELECT ON V_$LOGMNR_CONTENTS",
+        "SELECT ON V_$LOGMNR_PARAMETERS",
+        "SELECT ON V_$LOGFILE",
+        "SELECT ON V_$ARCHIVED_LOG",
+        "SELECT ON V_$ARCHIVE_DEST_STATUS",
+        "SELECT ON V_$TRANSACTION",
+        "SELECT ON V_$MYSTAT",
+        "SELECT ON V_$STATNAME",
       ].sort(),
     );
     expect(read("oracle/01-logminer.sh")).toMatch(/STARTUP MOUNT\nALTER DATABASE ARCHIVELOG;\nALTER DATABASE OPEN;/);
@@ -89,10 +106,55 @@ describe("init scripts of the SQL Server and Oracle containers (static checks; n
 
   it("keep the four demo tables deliberately different, with the columns the Meter Master mapping reads", () => {
     const columns: Record<string, string[]> = {
-      "postgres/01-meters.sql": ["id", "serial_no", "kind", "state", "customer_id", "address", "installed_on", "last_value", "last_value_at", "tags", "external_ref", "smart"],
-      "mysql/01-meter-registry.sql": ["region_code", "meter_no", "meter_kind", "status_code", "account_no", "site_address", "install_date", "last_read_kwh", "last_read_time", "notes"],
-      "mssql/10-meter-source.sql": ["MeterKey", "SerialNumber", "MeterType", "Status", "CustomerRef", "Location", "InstalledAt", "LastReading", "LastReadingAt", "IsSmart"],
-      "oracle/03-meter-assets.sql": ["ASSET_ID", "METER_SERIAL", "METER_CLASS", "LIFECYCLE_STATE", "CUSTOMER_NO", "PREMISE_ADDR", "INSTALL_DT", "LAST_READ_VAL", "LAST_READ_TS"],
+      "postgres/01-meters.sql": [
+        "id",
+        "serial_no",
+        "kind",
+        "state",
+        "customer_id",
+        "address",
+        "installed_on",
+        "last_value",
+        "last_value_at",
+        "tags",
+        "external_ref",
+        "smart",
+      ],
+      "mysql/01-meter-registry.sql": [
+        "region_code",
+        "meter_no",
+        "meter_kind",
+        "status_code",
+        "account_no",
+        "site_address",
+        "install_date",
+        "last_read_kwh",
+        "last_read_time",
+        "notes",
+      ],
+      "mssql/10-meter-source.sql": [
+        "MeterKey",
+        "SerialNumber",
+        "MeterType",
+        "Status",
+        "CustomerRef",
+        "Location",
+        "InstalledAt",
+        "LastReading",
+        "LastReadingAt",
+        "IsSmart",
+      ],
+      "oracle/03-meter-assets.sql": [
+        "ASSET_ID",
+        "METER_SERIAL",
+        "METER_CLASS",
+        "LIFECYCLE_STATE",
+        "CUSTOMER_NO",
+        "PREMISE_ADDR",
+        "INSTALL_DT",
+        "LAST_READ_VAL",
+        "LAST_READ_TS",
+      ],
     };
     for (const [file, cols] of Object.entries(columns)) {
       const ddl = read(file).split(/\);/)[0]!;

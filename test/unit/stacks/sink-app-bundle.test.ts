@@ -41,7 +41,14 @@ describe("the sink-app bundle", () => {
   it("has every entry point the stack starts", async () => {
     const stack = await readFile(join(REPO, "stacks/constructs/sink-app.ts"), "utf8");
     const entries = [...stack.matchAll(/"(sink-app\/dist\/[^"]+\.js)"/g)].map((m) => m[1]!);
-    expect(entries).toEqual(expect.arrayContaining(["sink-app/dist/main.js", "sink-app/dist/healthcheck.js", "sink-app/dist/connect/registrar-main.js", "sink-app/dist/demo-api/main.js"]));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        "sink-app/dist/main.js",
+        "sink-app/dist/healthcheck.js",
+        "sink-app/dist/connect/registrar-main.js",
+        "sink-app/dist/demo-api/main.js",
+      ]),
+    );
     for (const entry of entries) await expect(readFile(join(dir, entry))).resolves.toBeDefined();
   });
 

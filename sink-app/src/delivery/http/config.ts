@@ -19,9 +19,7 @@ const envVarName = (what: string) =>
     })
     .describe(`Name of the environment variable (in the sink-app container) that holds ${what}.`);
 
-const headerName = z
-  .string()
-  .regex(HEADER_NAME, { message: "must be a valid HTTP header name (token characters, no spaces or colons)" });
+const headerName = z.string().regex(HEADER_NAME, { message: "must be a valid HTTP header name (token characters, no spaces or colons)" });
 
 const httpUrl = (what: string, description: string) =>
   z
@@ -59,10 +57,7 @@ export const StaticAuthSchema = z
     type: z.literal("static").describe("A fixed header value read from an environment variable."),
     headerName: headerName.default("Authorization").describe("Header that carries the credential."),
     valueEnv: envVarName("the full header value (for example `Bearer eyJ...` or `Basic dXNlcjpwYXNz`)"),
-    valuePrefix: z
-      .string()
-      .default("")
-      .describe('Text put before the env var value, e.g. "Bearer " when the variable holds only the token.'),
+    valuePrefix: z.string().default("").describe('Text put before the env var value, e.g. "Bearer " when the variable holds only the token.'),
   })
   .strict()
   .describe("Static header authentication (like the Aiven connector's http.authorization.type=static).");
@@ -80,18 +75,8 @@ export const OAuth2AuthSchema = z
       .describe(
         "How client id and secret reach the token endpoint: `header` = HTTP Basic `Authorization` header, `url` = form parameters client_id/client_secret (as the Aiven connector's oauth2.client.authorization.mode).",
       ),
-    tokenProperty: z
-      .string()
-      .min(1)
-      .default("access_token")
-      .describe("Name of the JSON property of the token response that holds the access token."),
-    refreshSkewSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(3600)
-      .default(30)
-      .describe("A cached token is refreshed this many seconds before its expires_in runs out."),
+    tokenProperty: z.string().min(1).default("access_token").describe("Name of the JSON property of the token response that holds the access token."),
+    refreshSkewSeconds: z.number().int().min(0).max(3600).default(30).describe("A cached token is refreshed this many seconds before its expires_in runs out."),
   })
   .strict()
   .describe("OAuth2 client-credentials authentication.");
@@ -102,10 +87,7 @@ export const EndpointAuthSchema = z
 
 export const BatchingSchema = z
   .object({
-    enabled: z
-      .boolean()
-      .default(true)
-      .describe("Send up to maxItems events in one request whose body is a JSON array; otherwise one request per event."),
+    enabled: z.boolean().default(true).describe("Send up to maxItems events in one request whose body is a JSON array; otherwise one request per event."),
     maxItems: z.number().int().min(1).max(10_000).default(100).describe("Most events in one batch request."),
     format: z
       .literal("json-array")
@@ -129,7 +111,9 @@ export const RetriesSchema = z
       .min(1)
       .max(100)
       .default(5)
-      .describe("Attempts per request (first try included) before a transient failure is raised to the caller, which then retries later without committing offsets."),
+      .describe(
+        "Attempts per request (first try included) before a transient failure is raised to the caller, which then retries later without committing offsets.",
+      ),
     initialBackoffMs: z.number().int().min(0).default(500).describe("Backoff ceiling before the 2nd attempt; doubles per attempt."),
     maxBackoffMs: z.number().int().min(0).default(30_000).describe("Upper bound of the exponential backoff."),
     jitter: z
@@ -176,18 +160,14 @@ export const EndpointConfigSchema = z
       .describe("Extra headers sent with every request (no secrets here: use auth)."),
     batching: BatchingSchema.prefault({}).describe("Batching of events into one HTTP request (on by default, 100 events)."),
     timeoutMs: z.number().int().min(100).max(600_000).default(10_000).describe("Per-request timeout, response body included."),
-    retries: RetriesSchema.prefault({}).describe(
-      "Retry policy for transient failures (network errors, timeouts, 5xx, 408, 429).",
-    ),
+    retries: RetriesSchema.prefault({}).describe("Retry policy for transient failures (network errors, timeouts, 5xx, 408, 429)."),
     payload: z
       .enum(["meter-master-row", "change-event"])
       .default("meter-master-row")
       .describe("What each event is: the resulting Meter Master row, or the decoded Debezium change (op, before, after, source)."),
     idempotencyHeader: headerName
       .default("Idempotency-Key")
-      .describe(
-        "Header carrying the idempotency key: the event's key for single requests, a stable hash of the batch's keys for batch requests.",
-      ),
+      .describe("Header carrying the idempotency key: the event's key for single requests, a stable hash of the batch's keys for batch requests."),
     idempotencyKeyProperty: z
       .string()
       .min(1)
@@ -205,8 +185,7 @@ export const EndpointConfigSchema = z
     const extra = extraNames.map(lower);
     // Report under the key as the user spelled it.
     const spelled = (name: string) => extraNames.find((n) => lower(n) === lower(name)) ?? name;
-    const authHeader =
-      cfg.auth.type === "static" ? cfg.auth.headerName : cfg.auth.type === "oauth2" ? "Authorization" : undefined;
+    const authHeader = cfg.auth.type === "static" ? cfg.auth.headerName : cfg.auth.type === "oauth2" ? "Authorization" : undefined;
 
     if (authHeader && extra.includes(lower(authHeader))) {
       ctx.addIssue({
@@ -287,18 +266,21 @@ export const ApiEndpointsSchema = z
   .record(z.string(), EndpointConfigSchema)
   // Checked here rather than as the record's key schema so the message names the key, and
   // (when: always) also when some values have errors of their own.
-  .superRefine((endpoints, ctx) => {
-    for (const name of Object.keys(endpoints)) {
-      if (!SOURCE_NAME_PATTERN.test(name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          input: name,
-          message: SOURCE_NAME_EXPECTED,
-        });
+  .superRefine(
+    (endpoints, ctx) => {
+      for (const name of Object.keys(endpoints)) {
+        if (!SOURCE_NAME_PATTERN.test(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            input: name,
+            message: SOURCE_NAME_EXPECTED,
+          });
+        }
       }
-    }
-  }, { when: () => true })
+    },
+    { when: () => true },
+  )
   .describe("Per-source HTTP API endpoint, keyed by source name (mssql, oracle, mysql, postgres, or your own).");
 
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;

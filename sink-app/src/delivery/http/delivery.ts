@@ -15,23 +15,17 @@
 import type { EndpointConfig, EndpointConfigInput } from "./config.js";
 import { EndpointConfigSchema } from "./config.js";
 import { assertValidIdempotencyKey } from "./idempotency.js";
-import { createTokenProvider, TokenRequestError, type TokenProvider } from "./oauth2.js";
-import {
-  buildRequestBody,
-  buildRequestHeaders,
-  chunk,
-  requestIdempotencyKey,
-  staticAuthHeader,
-} from "./request-shape.js";
+import { createTokenProvider, type TokenProvider, TokenRequestError } from "./oauth2.js";
+import { buildRequestBody, buildRequestHeaders, chunk, requestIdempotencyKey, staticAuthHeader } from "./request-shape.js";
 import { classifyStatus, delayBeforeRetryMs } from "./retry-policy.js";
 import {
-  HttpDeliveryConfigError,
-  HttpDeliveryTransientError,
   type DeliveryItem,
   type DeliveryLogger,
   type DeliveryResult,
   type HttpDelivery,
+  HttpDeliveryConfigError,
   type HttpDeliveryDeps,
+  HttpDeliveryTransientError,
   type TransientCause,
 } from "./types.js";
 
@@ -73,17 +67,13 @@ export function createHttpDelivery(config: EndpointConfig | EndpointConfigInput,
   if (cfg.enabled && cfg.auth.type === "static") {
     staticHeader = staticAuthHeader(cfg.auth, env);
     if (!staticHeader) {
-      throw new HttpDeliveryConfigError(
-        `environment variable ${cfg.auth.valueEnv} (auth header for ${cfg.url}) is not set or empty`,
-      );
+      throw new HttpDeliveryConfigError(`environment variable ${cfg.auth.valueEnv} (auth header for ${cfg.url}) is not set or empty`);
     }
   }
   if (cfg.enabled && cfg.auth.type === "oauth2") {
     const clientSecret = env[cfg.auth.clientSecretEnv];
     if (!clientSecret) {
-      throw new HttpDeliveryConfigError(
-        `environment variable ${cfg.auth.clientSecretEnv} (OAuth2 client secret for ${cfg.auth.tokenUrl}) is not set or empty`,
-      );
+      throw new HttpDeliveryConfigError(`environment variable ${cfg.auth.clientSecretEnv} (OAuth2 client secret for ${cfg.auth.tokenUrl}) is not set or empty`);
     }
     tokens = createTokenProvider({ auth: cfg.auth, clientSecret, timeoutMs: cfg.timeoutMs, fetch: fetchFn, now });
   }
@@ -238,7 +228,8 @@ async function readSnippet(res: Response): Promise<string> {
       size += value.byteLength;
     }
   } finally {
-    if (size >= SNIPPET_BYTES) await reader.cancel().catch(() => {});
+    // Only the snippet is needed; a cancel that fails means the body is already gone.
+    if (size >= SNIPPET_BYTES) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
   return Buffer.concat(chunks).toString("utf8", 0, Math.min(size, SNIPPET_BYTES));

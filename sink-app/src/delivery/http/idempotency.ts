@@ -37,8 +37,6 @@ export function batchIdempotencyKey(itemKeys: readonly string[]): string {
 
 export function assertValidIdempotencyKey(key: string): void {
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new TypeError(
-      `idempotency key ${JSON.stringify(key)} is not 1..200 visible ASCII characters; build keys with idempotencyKeyFor()`,
-    );
+    throw new TypeError(`idempotency key ${JSON.stringify(key)} is not 1..200 visible ASCII characters; build keys with idempotencyKeyFor()`);
   }
 }

@@ -70,12 +70,10 @@ export function staticAuthHeader(
 }
 
 /** Token request of the client-credentials grant (RFC 6749 §4.4), in header or url mode. */
-export function buildTokenRequest(params: {
-  clientId: string;
-  clientSecret: string;
-  scope: string | undefined;
-  authorizationMode: "header" | "url";
-}): { headers: Record<string, string>; body: string } {
+export function buildTokenRequest(params: { clientId: string; clientSecret: string; scope: string | undefined; authorizationMode: "header" | "url" }): {
+  headers: Record<string, string>;
+  body: string;
+} {
   const form = new URLSearchParams({ grant_type: "client_credentials" });
   if (params.scope) form.set("scope", params.scope);
   const headers: Record<string, string> = {

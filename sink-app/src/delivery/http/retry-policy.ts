@@ -20,11 +20,7 @@ export function classifyStatus(status: number, retries: Pick<RetriesConfig, "ret
  * exponential ceiling initial * 2^(attempt-1), capped at max, then jitter.
  * Full jitter (AWS architecture blog) spreads retries of many consumers best.
  */
-export function computeBackoffMs(
-  attempt: number,
-  retries: Pick<RetriesConfig, "initialBackoffMs" | "maxBackoffMs" | "jitter">,
-  random: () => number,
-): number {
+export function computeBackoffMs(attempt: number, retries: Pick<RetriesConfig, "initialBackoffMs" | "maxBackoffMs" | "jitter">, random: () => number): number {
   const exponent = Math.max(0, attempt - 1);
   // 2^exponent overflows to Infinity for large attempts; min() keeps it at the cap.
   const ceiling = Math.min(retries.maxBackoffMs, retries.initialBackoffMs * 2 ** exponent);

@@ -25,7 +25,13 @@ describe("a failed deploy is told apart by kind", () => {
     const oracle = c("meter-master-oracle", {
       Status: "running",
       ExitCode: 0,
-      Health: { Status: "starting", Log: [{ ExitCode: 1, Output: "first\n" }, { ExitCode: 1, Output: "ORA-01109: database not open\n" }] },
+      Health: {
+        Status: "starting",
+        Log: [
+          { ExitCode: 1, Output: "first\n" },
+          { ExitCode: 1, Output: "ORA-01109: database not open\n" },
+        ],
+      },
     });
     const d = diagnoseDeployFailure(facts([c("meter-master-kafka", healthy), oracle]));
     expect(d).toMatchObject({ kind: "health-check", container: "meter-master-oracle" });

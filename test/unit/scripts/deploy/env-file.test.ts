@@ -4,7 +4,7 @@ import { appendToEnvFile, ENV_FILE_HEADER } from "../../../../scripts/deploy/env
 
 describe("secrets:init appends to .env and never rewrites it", () => {
   it("keeps comments, blank lines and other variables exactly, and adds only the new keys at the end", () => {
-    const before = "# my notes\nFOO=bar\n\nTF_VAR_postgres_password=\"kept as it was\"\n# trailing comment";
+    const before = '# my notes\nFOO=bar\n\nTF_VAR_postgres_password="kept as it was"\n# trailing comment';
     const after = appendToEnvFile(before, [["TF_VAR_mysql_root_password", "Abc123"]]);
     expect(after.startsWith(`${before}\n`)).toBe(true);
     expect(after.slice(before.length)).toBe("\nTF_VAR_mysql_root_password=Abc123\n");

@@ -1,6 +1,16 @@
 // Pure decisions of the operator commands (scripts/operate/plan.ts).
 import { describe, expect, it } from "vitest";
-import { lagOf, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne, type PartitionPosition } from "../../../../scripts/operate/plan.js";
+import {
+  lagOf,
+  newOffset,
+  OperatorError,
+  type PartitionPosition,
+  parseRecordRef,
+  parseTime,
+  readDeadLetter,
+  refuseWhileLive,
+  skipOne,
+} from "../../../../scripts/operate/plan.js";
 
 const p = (committed: bigint, earliest = 10n, latest = 20n): PartitionPosition => ({ topic: "pg.public.meters", partition: 0, committed, earliest, latest });
 
@@ -22,7 +32,9 @@ describe("consumer group positions", () => {
     expect(newOffset(p(15n), { kind: "time", at: new Date() }, 11n)).toBe(11n);
     expect(newOffset(p(15n), { kind: "earliest" })).toBe(10n);
     expect(newOffset(p(15n), { kind: "offset", offset: 20n })).toBe(20n);
-    expect(() => newOffset(p(15n), { kind: "offset", offset: 9n })).toThrow("offset 9 is outside pg.public.meters[0], which holds offsets 10..19 (20 is its end)");
+    expect(() => newOffset(p(15n), { kind: "offset", offset: 9n })).toThrow(
+      "offset 9 is outside pg.public.meters[0], which holds offsets 10..19 (20 is its end)",
+    );
   });
 
   it("refuses while the group has members, naming them; an empty group passes", () => {
@@ -62,7 +74,13 @@ describe("parsing operator input", () => {
       ["x-dlq-timestamp", "2026-11-24T06:00:00.000Z"],
       ["x-dlq-http-status", "422"],
     ]);
-    expect(l).toMatchObject({ sourceTopic: "postgres.public.meters", sourcePartition: 2, sourceOffset: 991n, httpStatus: "422", originalHeaders: [["traceparent", "00-abc-01"]] });
+    expect(l).toMatchObject({
+      sourceTopic: "postgres.public.meters",
+      sourcePartition: 2,
+      sourceOffset: 991n,
+      httpStatus: "422",
+      originalHeaders: [["traceparent", "00-abc-01"]],
+    });
     expect(() => readDeadLetter(0, 8n, [["a", "b"]])).toThrow(/not a dead letter written by the sink-app/);
   });
 });

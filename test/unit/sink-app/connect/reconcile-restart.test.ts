@@ -3,15 +3,24 @@
 // state with the old trace. A fake ConnectClient plays the worker's status answers in order.
 import { describe, expect, it } from "vitest";
 import type { ConnectorOverview, ConnectorState, ConnectorStatus } from "../../../../sink-app/src/connect/client.js";
-import { OWNER_KEY, type DesiredConnectors } from "../../../../sink-app/src/connect/desired.js";
-import { failedParts, judgeFailures, reconcile, ReconcileError, type ReconcileClient, type ReconcileOptions } from "../../../../sink-app/src/connect/reconcile.js";
+import { type DesiredConnectors, OWNER_KEY } from "../../../../sink-app/src/connect/desired.js";
+import {
+  failedParts,
+  judgeFailures,
+  type ReconcileClient,
+  ReconcileError,
+  type ReconcileOptions,
+  reconcile,
+} from "../../../../sink-app/src/connect/reconcile.js";
 
 const OWNER = "meter-master-cdc";
 const NAME = "postgres";
 const WORKER = "10.0.0.7:8083";
 const CONFIG = { name: NAME, "connector.class": "io.debezium.connector.postgresql.PostgresConnector", [OWNER_KEY]: OWNER };
-const OLD_TRACE = "org.apache.kafka.connect.errors.ConnectException: Publication autocreation is disabled, please create one and restart the connector.\n\tat io.debezium.connector.postgresql.connection.PostgresReplicationConnection.initPublication(PostgresReplicationConnection.java:238)";
-const NEW_TRACE = "io.debezium.DebeziumException: Creation of replication slot failed\n\tat io.debezium.connector.postgresql.PostgresConnectorTask.tryToCreateSlot(PostgresConnectorTask.java:311)";
+const OLD_TRACE =
+  "org.apache.kafka.connect.errors.ConnectException: Publication autocreation is disabled, please create one and restart the connector.\n\tat io.debezium.connector.postgresql.connection.PostgresReplicationConnection.initPublication(PostgresReplicationConnection.java:238)";
+const NEW_TRACE =
+  "io.debezium.DebeziumException: Creation of replication slot failed\n\tat io.debezium.connector.postgresql.PostgresConnectorTask.tryToCreateSlot(PostgresConnectorTask.java:311)";
 
 function status(task: ConnectorState, trace?: string, connector: ConnectorState = "RUNNING", connectorTrace?: string): ConnectorStatus {
   return {
@@ -30,7 +39,10 @@ function fakeWorker(listed: { config: Record<string, string>; status: ConnectorS
     url: "http://connect.test:8083",
     waitUntilReady: async () => undefined,
     listConnectors: async () =>
-      ({ [NAME]: { status: listed.status, info: { name: NAME, config: listed.config, tasks: [{ connector: NAME, task: 0 }], type: "source" } } }) as Record<string, ConnectorOverview>,
+      ({ [NAME]: { status: listed.status, info: { name: NAME, config: listed.config, tasks: [{ connector: NAME, task: 0 }], type: "source" } } }) as Record<
+        string,
+        ConnectorOverview
+      >,
     restart: async (name, o) => {
       calls.push(`restart ${name} includeTasks=${o?.includeTasks} onlyFailed=${o?.onlyFailed}`);
     },
@@ -92,7 +104,11 @@ describe("reconcile after restarting a FAILED connector", () => {
   });
 
   it("a task seen restarting that fails again with the same trace fails at once, without waiting out the grace", async () => {
-    const { client } = fakeWorker({ config: CONFIG, status: status("FAILED", OLD_TRACE) }, [status("FAILED", OLD_TRACE), status("RESTARTING"), status("FAILED", OLD_TRACE)]);
+    const { client } = fakeWorker({ config: CONFIG, status: status("FAILED", OLD_TRACE) }, [
+      status("FAILED", OLD_TRACE),
+      status("RESTARTING"),
+      status("FAILED", OLD_TRACE),
+    ]);
     const started = Date.now();
     const err = await failureOf(reconcile(desired(), client, options()));
     expect(err.message).toMatch(new RegExp(`^task ${NAME}-0 FAILED on ${WORKER}\\n`));
@@ -120,7 +136,11 @@ describe("reconcile after restarting a FAILED connector", () => {
 
   it("a connector whose own FAILED state is stale comes up once its restart takes effect", async () => {
     const connectorFailed = status("UNASSIGNED", undefined, "FAILED", OLD_TRACE);
-    const { client } = fakeWorker({ config: CONFIG, status: connectorFailed }, [connectorFailed, status("UNASSIGNED", undefined, "RESTARTING"), status("RUNNING")]);
+    const { client } = fakeWorker({ config: CONFIG, status: connectorFailed }, [
+      connectorFailed,
+      status("UNASSIGNED", undefined, "RESTARTING"),
+      status("RUNNING"),
+    ]);
     const r = await reconcile(desired(), client, options());
     expect(r.unchanged).toEqual([NAME]);
   });
@@ -156,7 +176,10 @@ describe("judging the failures of one status poll", () => {
   const before = failedParts(status("FAILED", OLD_TRACE));
 
   it("names every FAILED part, the connector first", () => {
-    const both: ConnectorStatus = { ...status("FAILED", NEW_TRACE, "FAILED", OLD_TRACE), tasks: [...status("RUNNING").tasks, { id: 1, state: "FAILED", worker_id: WORKER, trace: NEW_TRACE }] };
+    const both: ConnectorStatus = {
+      ...status("FAILED", NEW_TRACE, "FAILED", OLD_TRACE),
+      tasks: [...status("RUNNING").tasks, { id: 1, state: "FAILED", worker_id: WORKER, trace: NEW_TRACE }],
+    };
     expect(failedParts(both)).toEqual([
       { part: "connector", what: `connector ${NAME} FAILED on ${WORKER}`, trace: OLD_TRACE },
       { part: "task 1", what: `task ${NAME}-1 FAILED on ${WORKER}`, trace: NEW_TRACE },
@@ -173,11 +196,17 @@ describe("judging the failures of one status poll", () => {
   });
 
   it("another trace on the same part is a new failure, final at once", () => {
-    expect(judgeFailures(status("FAILED", NEW_TRACE), before, false)).toEqual({ final: { part: "task 0", what: `task ${NAME}-0 FAILED on ${WORKER}`, trace: NEW_TRACE, stale: false }, stale: [] });
+    expect(judgeFailures(status("FAILED", NEW_TRACE), before, false)).toEqual({
+      final: { part: "task 0", what: `task ${NAME}-0 FAILED on ${WORKER}`, trace: NEW_TRACE, stale: false },
+      stale: [],
+    });
   });
 
   it("a failure of a part that was not FAILED before is final at once, even while another part is stale", () => {
-    const s: ConnectorStatus = { ...status("FAILED", OLD_TRACE), tasks: [...status("FAILED", OLD_TRACE).tasks, { id: 1, state: "FAILED", worker_id: WORKER, trace: NEW_TRACE }] };
+    const s: ConnectorStatus = {
+      ...status("FAILED", OLD_TRACE),
+      tasks: [...status("FAILED", OLD_TRACE).tasks, { id: 1, state: "FAILED", worker_id: WORKER, trace: NEW_TRACE }],
+    };
     expect(judgeFailures(s, before, false).final).toMatchObject({ part: "task 1", trace: NEW_TRACE, stale: false });
   });
 });

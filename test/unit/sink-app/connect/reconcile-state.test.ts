@@ -2,15 +2,20 @@
 // shows to what its file declares, and that a new connector is created directly in that state.
 // A fake ConnectClient records the calls and answers status as a worker would after them.
 import { describe, expect, it } from "vitest";
-import type { ConnectorOverview, ConnectorState as WorkerState, ConnectorStatus } from "../../../../sink-app/src/connect/client.js";
-import { OWNER_KEY, type ConnectorState, type DesiredConnectors } from "../../../../sink-app/src/connect/desired.js";
-import { isInHeldState, reconcile, stateTransition, type ReconcileClient } from "../../../../sink-app/src/connect/reconcile.js";
+import type { ConnectorOverview, ConnectorStatus, ConnectorState as WorkerState } from "../../../../sink-app/src/connect/client.js";
+import { type ConnectorState, type DesiredConnectors, OWNER_KEY } from "../../../../sink-app/src/connect/desired.js";
+import { isInHeldState, type ReconcileClient, reconcile, stateTransition } from "../../../../sink-app/src/connect/reconcile.js";
 
 const OWNER = "meter-master-cdc";
 const CONFIG = { name: "pg", "connector.class": "io.debezium.connector.postgresql.PostgresConnector", [OWNER_KEY]: OWNER };
 
 function status(connector: WorkerState, tasks: WorkerState[]): ConnectorStatus {
-  return { name: "pg", connector: { state: connector, worker_id: "w:8083" }, tasks: tasks.map((state, id) => ({ id, state, worker_id: "w:8083" })), type: "source" };
+  return {
+    name: "pg",
+    connector: { state: connector, worker_id: "w:8083" },
+    tasks: tasks.map((state, id) => ({ id, state, worker_id: "w:8083" })),
+    type: "source",
+  };
 }
 
 /** A worker holding `pg` in `state` (or nothing), whose status follows the pause/resume/stop/create calls it gets. */
@@ -32,9 +37,18 @@ function worker(initial: WorkerState | undefined) {
       current = status(initialState ?? "RUNNING", initialState === "STOPPED" ? [] : [initialState ?? "RUNNING"]);
       return { name, config, tasks: [], type: "source" };
     },
-    pause: async () => void (calls.push("pause"), (current = status("PAUSED", ["PAUSED"]))),
-    resume: async () => void (calls.push("resume"), (current = status("RUNNING", ["RUNNING"]))),
-    stop: async () => void (calls.push("stop"), (current = status("STOPPED", []))),
+    pause: async () => {
+      calls.push("pause");
+      current = status("PAUSED", ["PAUSED"]);
+    },
+    resume: async () => {
+      calls.push("resume");
+      current = status("RUNNING", ["RUNNING"]);
+    },
+    stop: async () => {
+      calls.push("stop");
+      current = status("STOPPED", []);
+    },
     restart: async () => void calls.push("restart"),
     status: async () => current!,
     delete: async () => void calls.push("delete"),
@@ -60,7 +74,10 @@ describe("declared connector state", () => {
   });
 
   it("a new connector declared paused or stopped is created directly in that state, with no PUT and no pause", async () => {
-    for (const [state, connect] of [["paused", "PAUSED"], ["stopped", "STOPPED"]] as const) {
+    for (const [state, connect] of [
+      ["paused", "PAUSED"],
+      ["stopped", "STOPPED"],
+    ] as const) {
       const w = worker(undefined);
       const r = await reconcile(desired(state), w.client, opts);
       expect(w.calls).toEqual([`create pg ${connect}`]);
@@ -90,7 +107,11 @@ describe("declared connector state", () => {
       expect(r[list], `${from} -> ${to}`).toEqual(["pg"]);
       expect(r.unchanged).toEqual(["pg"]);
     }
-    for (const [at, declared] of [["PAUSED", "paused"], ["STOPPED", "stopped"], ["RUNNING", "running"]] as const) {
+    for (const [at, declared] of [
+      ["PAUSED", "paused"],
+      ["STOPPED", "stopped"],
+      ["RUNNING", "running"],
+    ] as const) {
       const w = worker(at);
       await reconcile(desired(declared), w.client, opts);
       expect(w.calls, `${at} as declared`).toEqual([]);

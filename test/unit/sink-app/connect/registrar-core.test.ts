@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseProperties, parseSecretPlaceholder, resolveSecret } from "../../../../sink-app/src/connect/secrets.js";
+import { ConfigValidationError } from "../../../../connector-configs/schemas/errors.js";
+import { resolveConnectUrl } from "../../../../scripts/connectors/cli.js";
+import { httpSinkFileContent, validateHttpSinkAnswers } from "../../../../scripts/connectors/http-sink-file.js";
 import { isOwnedBy, sameConfig } from "../../../../sink-app/src/connect/reconcile.js";
 import { parseDesiredConnectors } from "../../../../sink-app/src/connect/registrar.js";
-import { httpSinkFileContent, validateHttpSinkAnswers } from "../../../../scripts/connectors/http-sink-file.js";
-import { resolveConnectUrl } from "../../../../scripts/connectors/cli.js";
-import { ConfigValidationError } from "../../../../connector-configs/schemas/errors.js";
+import { parseProperties, parseSecretPlaceholder, resolveSecret } from "../../../../sink-app/src/connect/secrets.js";
 
 describe("secret placeholders", () => {
   it("parses env and file references and nothing else", () => {
@@ -46,7 +46,11 @@ describe("reconcile helpers", () => {
   it("reads the registrar file as an object or as a bare array of connectors", () => {
     const c = { name: "postgres", config: { name: "postgres", "meter-master.managed-by": "plant-7" } };
     // A file written before declared state existed: running, with the default restart policy.
-    const parsed = { ...c, state: "running", autoRestart: { enabled: true, maxRestarts: 10, backoffUnitSeconds: 60, maxBackoffSeconds: 3600, stableSeconds: 600 } };
+    const parsed = {
+      ...c,
+      state: "running",
+      autoRestart: { enabled: true, maxRestarts: 10, backoffUnitSeconds: 60, maxBackoffSeconds: 3600, stableSeconds: 600 },
+    };
     expect(parseDesiredConnectors({ owner: "plant-7", connectors: [c] })).toEqual({ owner: "plant-7", connectors: [parsed] });
     expect(parseDesiredConnectors([c])).toEqual({ owner: "plant-7", connectors: [parsed] });
     expect(parseDesiredConnectors([], "fallback")).toEqual({ owner: "fallback", connectors: [] });
@@ -74,6 +78,8 @@ describe("connectors CLI helpers", () => {
   it("checks add-http-sink answers against the schema before writing", () => {
     expect(() => validateHttpSinkAnswers({ name: "billing api", topic: "t", url: "https://x.example.com" }, "add-http-sink")).toThrow(ConfigValidationError);
     expect(() => validateHttpSinkAnswers({ name: "billing_api", topic: "t", url: "mailto:x@example.com" }, "add-http-sink")).toThrow(/url/);
-    expect(() => validateHttpSinkAnswers({ name: "billing_api", topic: "postgres.public.meters", url: "https://x.example.com/api" }, "add-http-sink")).not.toThrow();
+    expect(() =>
+      validateHttpSinkAnswers({ name: "billing_api", topic: "postgres.public.meters", url: "https://x.example.com/api" }, "add-http-sink"),
+    ).not.toThrow();
   });
 });

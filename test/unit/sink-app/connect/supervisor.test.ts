@@ -4,8 +4,15 @@
 // logged once.
 import { describe, expect, it } from "vitest";
 import type { ConnectorOverview, ConnectorState, ConnectorStatus } from "../../../../sink-app/src/connect/client.js";
-import { autoRestartSchema, OWNER_KEY, type ConnectorState as Declared } from "../../../../sink-app/src/connect/desired.js";
-import { createConnectSupervisor, decide, newTrack, restartDelayMs, type SupervisedConnector, type Track } from "../../../../sink-app/src/connect/supervisor.js";
+import { autoRestartSchema, type ConnectorState as Declared, OWNER_KEY } from "../../../../sink-app/src/connect/desired.js";
+import {
+  createConnectSupervisor,
+  decide,
+  newTrack,
+  restartDelayMs,
+  type SupervisedConnector,
+  type Track,
+} from "../../../../sink-app/src/connect/supervisor.js";
 import { createMetrics } from "../../../../sink-app/src/observability/metrics.js";
 
 const MIN = 60_000;
@@ -14,7 +21,12 @@ const pg = (state: Declared = "running", autoRestart = policy): SupervisedConnec
 const TRACE = "org.apache.kafka.connect.errors.ConnectException: An exception occurred in the change event producer.";
 
 function status(connector: ConnectorState, task: ConnectorState, trace?: string): ConnectorStatus {
-  return { name: "pg", connector: { state: connector, worker_id: "w" }, tasks: [{ id: 0, state: task, worker_id: "w", ...(trace ? { trace } : {}) }], type: "source" };
+  return {
+    name: "pg",
+    connector: { state: connector, worker_id: "w" },
+    tasks: [{ id: 0, state: task, worker_id: "w", ...(trace ? { trace } : {}) }],
+    type: "source",
+  };
 }
 
 describe("restart schedule", () => {
@@ -71,14 +83,19 @@ describe("the supervisor loop against a fake worker", () => {
     const sup = createConnectSupervisor({
       client: {
         url: "http://connect.test",
-        listConnectors: async () => ({ pg: { status: current, info: { name: "pg", config: { [OWNER_KEY]: owner }, tasks: [], type: "source" } } }) as Record<string, ConnectorOverview>,
+        listConnectors: async () =>
+          ({ pg: { status: current, info: { name: "pg", config: { [OWNER_KEY]: owner }, tasks: [], type: "source" } } }) as Record<string, ConnectorOverview>,
         restart: async (name, o) => void restarts.push(`${name} includeTasks=${o?.includeTasks} onlyFailed=${o?.onlyFailed}`),
       },
       connectors: [pg(declared, { ...policy, backoffUnitSeconds: 1 })],
       owner: "mm",
       pollMs: 1000,
       metrics,
-      logger: { info: (obj, msg) => lines.push({ level: "info", msg, obj }), warn: (obj, msg) => lines.push({ level: "warn", msg, obj }), error: (obj, msg) => lines.push({ level: "error", msg, obj }) },
+      logger: {
+        info: (obj, msg) => lines.push({ level: "info", msg, obj }),
+        warn: (obj, msg) => lines.push({ level: "warn", msg, obj }),
+        error: (obj, msg) => lines.push({ level: "error", msg, obj }),
+      },
       now: () => now,
       autoStart: false,
     });

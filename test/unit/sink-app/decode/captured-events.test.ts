@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import meterMasterConfig from "../../../../connector-configs/meter-master.js";
-import { decodeRecord, type DecodedEvent, type RecordInput } from "../../../../sink-app/src/decode/envelope.js";
+import { type DecodedEvent, decodeRecord, type RecordInput } from "../../../../sink-app/src/decode/envelope.js";
 import { MapError, mapEvent, type NamedSourceMapping } from "../../../../sink-app/src/mapping/map-event.js";
-import { parseMeterMasterMapping, parseSourceMapping, type MeterMasterMapping } from "../../../../sink-app/src/mapping/schema.js";
+import { type MeterMasterMapping, parseMeterMasterMapping, parseSourceMapping } from "../../../../sink-app/src/mapping/schema.js";
 import { planWrite } from "../../../../sink-app/src/meter-master/plan.js";
 import type { MeterMasterChange } from "../../../../sink-app/src/meter-master/row.js";
 import { FIXTURES } from "../fixtures.js";
@@ -47,7 +47,10 @@ describe("PostgreSQL, REPLICA IDENTITY DEFAULT (captured)", () => {
     if (event.type !== "change") throw new Error("not a change");
     expect(event.after!.tags).toEqual({ kind: "unavailable", text: "__debezium_unavailable_value" });
     const change = mapped("postgres/default/update-toast-unchanged");
-    expect(change).toMatchObject({ kind: "upsert", row: { source_key: "20", status: "inactive", last_reading: "20.1250", unchanged: { columns: [], attributes: ["tags"] } } });
+    expect(change).toMatchObject({
+      kind: "upsert",
+      row: { source_key: "20", status: "inactive", last_reading: "20.1250", unchanged: { columns: [], attributes: ["tags"] } },
+    });
     if (change.kind !== "upsert") throw new Error("not an upsert");
     expect(change.row.attributes).not.toHaveProperty("tags");
     expect(JSON.stringify(change)).not.toContain("__debezium_unavailable_value");
@@ -102,7 +105,11 @@ describe("PostgreSQL, REPLICA IDENTITY FULL (captured)", () => {
   it("a delete carries the full before-image", () => {
     const event = decoded("postgres/full/delete");
     expect(event).toMatchObject({ type: "change", op: "d", beforeIsKeyOnly: false });
-    expect(mapped("postgres/full/delete")).toMatchObject({ kind: "delete", hasValues: true, row: { source_key: "11", meter_id: "GA-JSON-0011", is_deleted: true } });
+    expect(mapped("postgres/full/delete")).toMatchObject({
+      kind: "delete",
+      hasValues: true,
+      row: { source_key: "11", meter_id: "GA-JSON-0011", is_deleted: true },
+    });
   });
 
   it("keeps every digit of big and exact numbers inside jsonb", () => {
@@ -164,12 +171,17 @@ describe("MariaDB (captured)", () => {
   });
 
   it("maps ENUM, TINYINT status codes and DECIMAL(12,2) at its limits", () => {
-    expect(mapped("mariadb/datetime-before-gap", "mysql")).toMatchObject({ row: { meter_type: "ELECTRIC", status: "active", last_reading: "9999999999.9900" } });
+    expect(mapped("mariadb/datetime-before-gap", "mysql")).toMatchObject({
+      row: { meter_type: "ELECTRIC", status: "active", last_reading: "9999999999.9900" },
+    });
     expect(mapped("mariadb/datetime-in-gap", "mysql")).toMatchObject({ row: { meter_type: "GAS", status: "inactive", last_reading: "-9999999999.9900" } });
   });
 
   it("keeps DECIMAL(65,30) at max precision, TINYINT limits and ENUM exact in attributes", () => {
-    const probe = parseSourceMapping({ table: "meterdb.type_probe", key: ["id"], columns: { meter_id: { from: "kind" }, last_reading_at: { from: "read_at", timezone: "Europe/Berlin" } } }, "probe");
+    const probe = parseSourceMapping(
+      { table: "meterdb.type_probe", key: ["id"], columns: { meter_id: { from: "kind" }, last_reading_at: { from: "read_at", timezone: "Europe/Berlin" } } },
+      "probe",
+    );
     const map = (name: string) => {
       const change = mapEvent(decoded(`mariadb/${name}`), { ...probe, sourceSystem: "mysql" });
       if (change instanceof MapError || change.kind !== "upsert") throw new Error(String(change));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DecodeError, decodeRecord, type ChangeEvent } from "../../../../sink-app/src/decode/envelope.js";
+import { type ChangeEvent, DecodeError, decodeRecord } from "../../../../sink-app/src/decode/envelope.js";
 import { fixtureJson, fixtureRecord, record } from "../fixtures.js";
 
 function change(path: string, options: Parameters<typeof fixtureRecord>[1] = {}): ChangeEvent {

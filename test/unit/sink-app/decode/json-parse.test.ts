@@ -19,8 +19,12 @@ const fixtureTexts = [
   ...(readdirSync(join(FIXTURES, "captured"), { recursive: true }) as string[])
     .filter((file) => file.endsWith(".json"))
     .flatMap((file) => {
-      const { records } = JSON.parse(readFileSync(join(FIXTURES, "captured", file), "utf8")) as { records: Array<{ key: string | null; value: string | null }> };
-      return records.flatMap((r, i) => [r.key, r.value].filter((t): t is string => t !== null).map((text, j) => ({ name: `captured/${file}#${i}${j ? "value" : "key"}`, text })));
+      const { records } = JSON.parse(readFileSync(join(FIXTURES, "captured", file), "utf8")) as {
+        records: Array<{ key: string | null; value: string | null }>;
+      };
+      return records.flatMap((r, i) =>
+        [r.key, r.value].filter((t): t is string => t !== null).map((text, j) => ({ name: `captured/${file}#${i}${j ? "value" : "key"}`, text })),
+      );
     }),
 ];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decimalFromBase64, formatDecimal, parseDecimal, rescale } from "../../../../sink-app/src/decode/decimal.js";
 import { parseJsonExact, stringifyJsonExact } from "../../../../sink-app/src/decode/json.js";
-import { decodeField, typedToDecimal, type ConnectField } from "../../../../sink-app/src/decode/logical-types.js";
+import { type ConnectField, decodeField, typedToDecimal } from "../../../../sink-app/src/decode/logical-types.js";
 import {
   dateFromEpochDays,
   formatInstantUtc,
@@ -42,7 +42,7 @@ describe("Kafka Connect Decimal bytes", () => {
     expect(decodeField(b64(128n), decimalField(0))).toMatchObject({ text: "128" });
   });
 
-  it("reads the byte example from the Debezium docs (\"AQ==\" = 1)", () => {
+  it('reads the byte example from the Debezium docs ("AQ==" = 1)', () => {
     expect(formatDecimal(decimalFromBase64("AQ==", 2))).toBe("0.01");
   });
 

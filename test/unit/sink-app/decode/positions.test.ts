@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { binlogPosition, oraclePosition, postgresPosition, sqlServerPosition, sourcePosition } from "../../../../sink-app/src/decode/positions.js";
 import { decodeRecord } from "../../../../sink-app/src/decode/envelope.js";
+import { binlogPosition, oraclePosition, postgresPosition, sourcePosition, sqlServerPosition } from "../../../../sink-app/src/decode/positions.js";
 import { fixtureRecord } from "../fixtures.js";
 
 /** Plain code-unit order, as the C / BIN2 collations of the targets compare. */

@@ -4,10 +4,10 @@ import apiEndpoints from "../../../../connector-configs/api-endpoints.js";
 import {
   ApiEndpointsConfigError,
   createHttpDelivery,
+  type EndpointConfigInput,
   EndpointConfigSchema,
   HttpDeliveryConfigError,
   parseApiEndpoints,
-  type EndpointConfigInput,
 } from "../../../../sink-app/src/delivery/http/index.js";
 
 const URL_OK = "https://meters-api.example.com/v1/meter-changes";
@@ -87,9 +87,7 @@ describe("EndpointConfigSchema defaults", () => {
       }
     };
     walk(EndpointConfigSchema, "");
-    expect(visited).toEqual(
-      expect.arrayContaining(["auth<oauth2>.tokenUrl", "auth<static>.valueEnv", "batching.maxItems", "retries.jitter"]),
-    );
+    expect(visited).toEqual(expect.arrayContaining(["auth<oauth2>.tokenUrl", "auth<static>.valueEnv", "batching.maxItems", "retries.jitter"]));
     expect(undescribed).toEqual([]);
   });
 });
@@ -105,9 +103,7 @@ describe("EndpointConfigSchema single-field checks", () => {
 
   it("rejects credentials embedded in the url without echoing them back", () => {
     const messages = issues({ url: "https://svc:hunter2@meters-api.example.com/v1" });
-    expect(messages).toEqual([
-      'url: url must not contain user:password; use auth.type "static" or "oauth2" with an env var name',
-    ]);
+    expect(messages).toEqual(['url: url must not contain user:password; use auth.type "static" or "oauth2" with an env var name']);
     expect(messages.join()).not.toContain("hunter2");
   });
 
@@ -138,9 +134,7 @@ describe("EndpointConfigSchema single-field checks", () => {
     expect(issues({ url: URL_OK, headers: { "X Tenant": "a" } })).toEqual([
       "headers.X Tenant: a valid HTTP header name (token characters, no spaces or colons)",
     ]);
-    expect(issues({ url: URL_OK, headers: { "X-Tenant": "a\r\nX-Evil: 1" } })).toEqual([
-      "headers.X-Tenant: header values must not contain line breaks",
-    ]);
+    expect(issues({ url: URL_OK, headers: { "X-Tenant": "a\r\nX-Evil: 1" } })).toEqual(["headers.X-Tenant: header values must not contain line breaks"]);
   });
 
   it("only accepts the two payload kinds", () => {
@@ -150,9 +144,9 @@ describe("EndpointConfigSchema single-field checks", () => {
 
 describe("EndpointConfigSchema cross-field rules", () => {
   it("forbids an extra header that the static auth sets, case-insensitively, under the key as spelled", () => {
-    expect(
-      issues({ url: URL_OK, auth: { type: "static", valueEnv: "TOKEN" }, headers: { authorization: "Bearer x" } }),
-    ).toEqual(['headers.authorization: header "Authorization" is set by auth.type "static"; remove it from headers']);
+    expect(issues({ url: URL_OK, auth: { type: "static", valueEnv: "TOKEN" }, headers: { authorization: "Bearer x" } })).toEqual([
+      'headers.authorization: header "Authorization" is set by auth.type "static"; remove it from headers',
+    ]);
   });
 
   it("forbids an Authorization extra header with oauth2", () => {
@@ -175,9 +169,9 @@ describe("EndpointConfigSchema cross-field rules", () => {
   });
 
   it("forbids the idempotency header and the auth header being the same", () => {
-    expect(
-      issues({ url: URL_OK, auth: { type: "static", headerName: "X-Api-Key", valueEnv: "KEY" }, idempotencyHeader: "x-api-key" }),
-    ).toEqual(['idempotencyHeader: idempotencyHeader must differ from the auth header "X-Api-Key"']);
+    expect(issues({ url: URL_OK, auth: { type: "static", headerName: "X-Api-Key", valueEnv: "KEY" }, idempotencyHeader: "x-api-key" })).toEqual([
+      'idempotencyHeader: idempotencyHeader must differ from the auth header "X-Api-Key"',
+    ]);
   });
 
   it("forbids headers the HTTP client manages", () => {
@@ -243,7 +237,12 @@ describe("connector-configs/api-endpoints.ts", () => {
     expect(e.message.split("\n")[0]).toBe("2 configuration problems:");
     expect(e.issues).toEqual([
       { file: "connector-configs/api-endpoints.ts", path: "oracle.timeoutMs", value: '"10s"', expected: "a number" },
-      { file: "connector-configs/api-endpoints.ts", path: "MySQL", value: '"MySQL"', expected: "a lowercase source name: a letter, then letters, digits, '_' or '-'" },
+      {
+        file: "connector-configs/api-endpoints.ts",
+        path: "MySQL",
+        value: '"MySQL"',
+        expected: "a lowercase source name: a letter, then letters, digits, '_' or '-'",
+      },
     ]);
   });
 
@@ -254,9 +253,9 @@ describe("connector-configs/api-endpoints.ts", () => {
 
 describe("createHttpDelivery configuration checks (no network)", () => {
   it("fails at creation, naming the variable, when the static auth env var is missing", () => {
-    expect(() =>
-      createHttpDelivery({ url: URL_OK, auth: { type: "static", valueEnv: "MSSQL_API_TOKEN" } }, { env: {} }),
-    ).toThrow(new HttpDeliveryConfigError(`environment variable MSSQL_API_TOKEN (auth header for ${URL_OK}) is not set or empty`));
+    expect(() => createHttpDelivery({ url: URL_OK, auth: { type: "static", valueEnv: "MSSQL_API_TOKEN" } }, { env: {} })).toThrow(
+      new HttpDeliveryConfigError(`environment variable MSSQL_API_TOKEN (auth header for ${URL_OK}) is not set or empty`),
+    );
   });
 
   it("fails at creation when the OAuth2 client secret env var is empty", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { batchIdempotencyKey, idempotencyKeyFor } from "../../../../sink-app/src/delivery/http/idempotency.js";
 import {
   bodyElement,
   buildRequestBody,
@@ -8,7 +9,6 @@ import {
   requestIdempotencyKey,
   staticAuthHeader,
 } from "../../../../sink-app/src/delivery/http/request-shape.js";
-import { batchIdempotencyKey, idempotencyKeyFor } from "../../../../sink-app/src/delivery/http/idempotency.js";
 
 const row = (meterNo: string, position: string) => ({
   source_system: "mysql",
@@ -127,9 +127,10 @@ describe("buildRequestHeaders", () => {
 
 describe("staticAuthHeader", () => {
   it("reads the value from the named env var and applies the prefix", () => {
-    expect(
-      staticAuthHeader({ headerName: "Authorization", valueEnv: "MSSQL_API_TOKEN", valuePrefix: "Bearer " }, { MSSQL_API_TOKEN: "s3cr3t" }),
-    ).toEqual({ name: "Authorization", value: "Bearer s3cr3t" });
+    expect(staticAuthHeader({ headerName: "Authorization", valueEnv: "MSSQL_API_TOKEN", valuePrefix: "Bearer " }, { MSSQL_API_TOKEN: "s3cr3t" })).toEqual({
+      name: "Authorization",
+      value: "Bearer s3cr3t",
+    });
   });
 
   it("reports a missing or empty variable as undefined", () => {

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  classifyStatus,
-  computeBackoffMs,
-  delayBeforeRetryMs,
-  parseRetryAfterMs,
-} from "../../../../sink-app/src/delivery/http/retry-policy.js";
+import { classifyStatus, computeBackoffMs, delayBeforeRetryMs, parseRetryAfterMs } from "../../../../sink-app/src/delivery/http/retry-policy.js";
 
 const retries = {
   initialBackoffMs: 500,
@@ -38,9 +33,7 @@ describe("classifyStatus", () => {
 describe("computeBackoffMs", () => {
   it("doubles the ceiling per attempt and caps it at maxBackoffMs (no jitter)", () => {
     const none = { ...retries, jitter: "none" as const };
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((a) => computeBackoffMs(a, none, () => 0.5))).toEqual([
-      500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000,
-    ]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((a) => computeBackoffMs(a, none, () => 0.5))).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
   });
 
   it("with full jitter waits random * ceiling, from 0 up to just below the ceiling", () => {
@@ -118,9 +111,7 @@ describe("delayBeforeRetryMs", () => {
   });
 
   it("falls back to backoff when a 429 has no usable Retry-After or there was no response", () => {
-    expect(delayBeforeRetryMs({ attempt: 1, status: 429, retryAfter: "later", nowMs: now, retries, random: () => 0.5 }).source).toBe(
-      "backoff",
-    );
+    expect(delayBeforeRetryMs({ attempt: 1, status: 429, retryAfter: "later", nowMs: now, retries, random: () => 0.5 }).source).toBe("backoff");
     expect(delayBeforeRetryMs({ attempt: 1, nowMs: now, retries, random: () => 0.5 })).toEqual({ delayMs: 250, source: "backoff" });
   });
 });

@@ -51,8 +51,28 @@ describe("demo API recorder", () => {
 
   it("counts repeated deliveries by each event's own key, inside batches too", () => {
     const rec = createRecorder({ keyProperty: "idempotencyKey", maxEventsPerSource: 100 });
-    rec.record("mysql", { headerKey: "batch-1", events: [{ meter_id: "M-1", idempotencyKey: "k1" }, { meter_id: "M-2", idempotencyKey: "k2" }] }, at);
-    rec.record("mysql", { headerKey: "batch-2", events: [{ meter_id: "M-2", idempotencyKey: "k2" }, { meter_id: "M-3", idempotencyKey: "k3" }] }, at);
+    rec.record(
+      "mysql",
+      {
+        headerKey: "batch-1",
+        events: [
+          { meter_id: "M-1", idempotencyKey: "k1" },
+          { meter_id: "M-2", idempotencyKey: "k2" },
+        ],
+      },
+      at,
+    );
+    rec.record(
+      "mysql",
+      {
+        headerKey: "batch-2",
+        events: [
+          { meter_id: "M-2", idempotencyKey: "k2" },
+          { meter_id: "M-3", idempotencyKey: "k3" },
+        ],
+      },
+      at,
+    );
     expect(rec.summary("mysql")).toEqual({
       source: "mysql",
       count: 4,

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import meterMasterConfig from "../../../../connector-configs/meter-master.js";
 import { decodeRecord } from "../../../../sink-app/src/decode/envelope.js";
 import { MapError, mapEvent, type NamedSourceMapping } from "../../../../sink-app/src/mapping/map-event.js";
-import { parseMeterMasterMapping, parseSourceMapping, type MeterMasterMapping } from "../../../../sink-app/src/mapping/schema.js";
+import { type MeterMasterMapping, parseMeterMasterMapping, parseSourceMapping } from "../../../../sink-app/src/mapping/schema.js";
 import { ConfigError } from "../../../../sink-app/src/validation.js";
 import { fixtureJson, fixtureRecord, record } from "../fixtures.js";
 
@@ -12,7 +12,10 @@ const named = (source: string): NamedSourceMapping => ({ ...mappings.sources[sou
 /** The MySQL mapping for a connector running with decimal.handling.mode=string. */
 function mysqlDecimalText(): NamedSourceMapping {
   const mysql = named("mysql");
-  return { ...mysql, columns: { ...mysql.columns, last_reading: { ...(mysql.columns.last_reading as object), encoding: "decimal-text" } } } as NamedSourceMapping;
+  return {
+    ...mysql,
+    columns: { ...mysql.columns, last_reading: { ...(mysql.columns.last_reading as object), encoding: "decimal-text" } },
+  } as NamedSourceMapping;
 }
 
 function mapFixture(source: string, name: string, options: Parameters<typeof fixtureRecord>[1] = {}) {
@@ -121,7 +124,20 @@ describe("the demo mapping (connector-configs/meter-master.ts)", () => {
 
   it("maps a delete that carries only the key (REPLICA IDENTITY DEFAULT) to a key-only delete", () => {
     const event = fixtureJson("postgres/delete.json");
-    event.payload.before = { id: 1001, serial_no: null, kind: null, state: null, customer_id: null, address: null, installed_on: null, last_value: null, last_value_at: null, tags: null, external_ref: null, smart: false };
+    event.payload.before = {
+      id: 1001,
+      serial_no: null,
+      kind: null,
+      state: null,
+      customer_id: null,
+      address: null,
+      installed_on: null,
+      last_value: null,
+      last_value_at: null,
+      tags: null,
+      external_ref: null,
+      smart: false,
+    };
     delete event.payload.before.serial_no;
     const change = mapEvent(decodeRecord(record(event)), named("postgres"));
     expect(change).toMatchObject({ kind: "delete", hasValues: false, row: { source_key: "1001", meter_id: null, is_deleted: true } });
@@ -262,10 +278,16 @@ describe("mapping schema validation", () => {
   it("rejects conversions that do not fit the target column", () => {
     expect(() =>
       parseSourceMapping(
-        { table: "t", key: ["id"], columns: { meter_id: "id", installed_at: { from: "d", trim: true }, last_reading: { from: "x", encoding: "decimal-bytes" } } },
+        {
+          table: "t",
+          key: ["id"],
+          columns: { meter_id: "id", installed_at: { from: "d", trim: true }, last_reading: { from: "x", encoding: "decimal-bytes" } },
+        },
         "inline",
       ),
-    ).toThrow(/columns\.installed_at\.trim: got true; expected no trim: trim, case and values apply to text columns only[\s\S]*columns\.last_reading\.scale: got \(missing\); expected the column's scale/);
+    ).toThrow(
+      /columns\.installed_at\.trim: got true; expected no trim: trim, case and values apply to text columns only[\s\S]*columns\.last_reading\.scale: got \(missing\); expected the column's scale/,
+    );
     expect(() => parseSourceMapping({ table: "t", key: ["id"], columns: { meter_id: { from: "id", timezone: "Mars/Olympus" } } }, "inline")).toThrow(
       /columns\.meter_id\.timezone: got "Mars\/Olympus"; expected an IANA time zone/,
     );

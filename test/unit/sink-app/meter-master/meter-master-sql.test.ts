@@ -1,10 +1,10 @@
 import nodeSqlParser from "node-sql-parser";
 import { describe, expect, it } from "vitest";
-import { collapseByKey, planWrite } from "../../../../sink-app/src/meter-master/plan.js";
 import { mssqlCreateTable, mssqlStatementFor, mssqlUpsert } from "../../../../sink-app/src/meter-master/mssql-sql.js";
+import type { WriteStep } from "../../../../sink-app/src/meter-master/plan.js";
+import { collapseByKey, planWrite } from "../../../../sink-app/src/meter-master/plan.js";
 import { pgCreateTable, pgStatementFor } from "../../../../sink-app/src/meter-master/postgres-sql.js";
 import type { MeterMasterChange, MeterMasterRow, RowChange } from "../../../../sink-app/src/meter-master/row.js";
-import type { WriteStep } from "../../../../sink-app/src/meter-master/plan.js";
 
 function row(key: string, position: string, over: Partial<MeterMasterRow> = {}): MeterMasterRow {
   return {
@@ -162,7 +162,10 @@ describe("T-SQL for SQL Server (checked without a SQL Server: node-sql-parser ca
     } catch {
       parsed = false;
     }
-    if (!parsed) console.warn("NOT RUN: full T-SQL parse of the MERGE statement, because node-sql-parser's TransactSQL grammar has no MERGE/OPENJSON WITH; structural checks below instead");
+    if (!parsed)
+      console.warn(
+        "NOT RUN: full T-SQL parse of the MERGE statement, because node-sql-parser's TransactSQL grammar has no MERGE/OPENJSON WITH; structural checks below instead",
+      );
     expect(typeof parsed).toBe("boolean");
   });
 
@@ -240,7 +243,8 @@ describe("PostgreSQL statements", () => {
       expect(statement.text).toBe(plain[i]!.text);
       expect(statement.text).not.toContain("DROP TABLE");
       // the only literals are '{}' (empty attributes), 't' (truncate op) and the names of columns an update may leave unchanged
-      for (const literal of statement.text.match(/'[^']*'/g) ?? []) expect(literal).toMatch(/^'(\{\}|t|columns|attributes|meter_id|meter_type|status|customer_ref|location|installed_at|last_reading|last_reading_at)'$/);
+      for (const literal of statement.text.match(/'[^']*'/g) ?? [])
+        expect(literal).toMatch(/^'(\{\}|t|columns|attributes|meter_id|meter_type|status|customer_ref|location|installed_at|last_reading|last_reading_at)'$/);
       expect(JSON.stringify(statement.values)).toContain("DROP TABLE");
     }
     expect(plain[0]!.text).toContain("ON CONFLICT (source_system, source_key) DO UPDATE SET");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ActivityLog } from "../../../../sink-app/src/observability/activity.js";
-import { buildStatus, StatusHistory, type MetricJson, type StatusInputs } from "../../../../sink-app/src/observability/status.js";
+import { buildStatus, type MetricJson, StatusHistory, type StatusInputs } from "../../../../sink-app/src/observability/status.js";
 
 const NOW = Date.parse("2026-11-30T12:00:00Z");
 const SINKS = [
@@ -12,7 +12,10 @@ function metric(name: string, values: Array<[Record<string, string>, number]>): 
   return { name, values: values.map(([labels, value]) => ({ labels, value })) };
 }
 const connectorState = (task: string, state: string) =>
-  ["RUNNING", "PAUSED", "STOPPED", "FAILED", "UNASSIGNED", "RESTARTING", "ABSENT"].map((s): [Record<string, string>, number] => [{ connector: "postgres", task, state: s }, s === state ? 1 : 0]);
+  ["RUNNING", "PAUSED", "STOPPED", "FAILED", "UNASSIGNED", "RESTARTING", "ABSENT"].map((s): [Record<string, string>, number] => [
+    { connector: "postgres", task, state: s },
+    s === state ? 1 : 0,
+  ]);
 
 function inputs(over: Partial<StatusInputs> = {}): StatusInputs {
   return {
@@ -75,7 +78,9 @@ describe("the status page's verdict", () => {
   it("is red when records wait and the newest processed change is older than the threshold", () => {
     const activity = new ActivityLog(() => NOW);
     activity.sawEvent("meter-master", "postgres", NOW - 95_000);
-    const s = buildStatus(inputs({ activity, metrics: [metric("sink_consumer_lag", [[{ sink: "meter-master", source: "postgres", topic: "t", partition: "0" }, 1234]])] }));
+    const s = buildStatus(
+      inputs({ activity, metrics: [metric("sink_consumer_lag", [[{ sink: "meter-master", source: "postgres", topic: "t", partition: "0" }, 1234]])] }),
+    );
     expect(s.problems).toEqual(["Meter Master of postgres: lagging 95 s behind the source (threshold 60 s), 1234 record(s) waiting"]);
   });
 
@@ -92,7 +97,8 @@ describe("the status page's verdict", () => {
 describe("the charts' history", () => {
   it("turns counters into rates per second between samples, and keeps a bounded window", () => {
     const h = new StatusHistory(3);
-    const at = (t: number, out: number) => h.sample(t, SINKS.slice(0, 1), [metric("sink_events_out_total", [[{ sink: "meter-master", source: "postgres", outcome: "written" }, out]])]);
+    const at = (t: number, out: number) =>
+      h.sample(t, SINKS.slice(0, 1), [metric("sink_events_out_total", [[{ sink: "meter-master", source: "postgres", outcome: "written" }, out]])]);
     at(0, 0);
     at(5_000, 50);
     at(10_000, 150);
