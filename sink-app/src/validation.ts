@@ -18,6 +18,17 @@ export const SourceNameSchema = z
 /** The message for a source name used as a record key (checked by hand, so the line names the key). */
 export const SOURCE_NAME_EXPECTED = "a lowercase source name: a letter, then letters, digits, '_' or '-'";
 
+/**
+ * superRefine for a record keyed by source name: one issue per bad key, at the key. Pass it with
+ * `{ when: () => true }` so it also runs when some values have problems of their own.
+ */
+export function refineSourceNameKeys(record: unknown, ctx: z.RefinementCtx): void {
+  if (typeof record !== "object" || record === null) return; // a missing record has its own issue
+  for (const name of Object.keys(record)) {
+    if (!SOURCE_NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], input: name, message: SOURCE_NAME_EXPECTED });
+  }
+}
+
 export interface ConfigIssue {
   /** The config file the problem is in (as given by the caller, usually relative to the repo). */
   file: string;

@@ -121,6 +121,23 @@ export async function projectSourceConfigs(env: TestEnvironmentInfo): Promise<So
   return out;
 }
 
+/** Everything a pipeline test made, removed: connectors and their Kafka state, then the demo and Meter Master databases. */
+export async function removePipeline(env: TestEnvironmentInfo): Promise<void> {
+  await removeConnectors(env);
+  const admin = await pgClient(env, env.postgres.database);
+  try {
+    for (const db of [PG_SOURCE_DB, METER_MASTER_DB]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  const my = await mysqlClient(env);
+  try {
+    await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`);
+  } finally {
+    await my.end();
+  }
+}
+
 /** What the registrar container does at deploy time: render, PUT, wait for RUNNING. */
 export async function applyConnectors(env: TestEnvironmentInfo, configs: SourceConnectorConfig[]) {
   const client = new ConnectClient({ url: env.connect.url, retry: { totalMs: 60_000 } });

@@ -6,7 +6,6 @@ import type mysql from "mysql2/promise";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
-import { reportCleanup } from "../../scripts/test-env/cleanup.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { freePort } from "../../scripts/test-env/ports.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
@@ -28,7 +27,7 @@ import {
   produceRaw,
   projectSourceConfigs,
   readTopic,
-  removeConnectors,
+  removePipeline,
   SinkAppProcess,
   sinkAppConfig,
   sinkAppHealthcheck,
@@ -97,15 +96,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await sink?.dispose();
   await api?.close();
-  await removeConnectors(env);
   await Promise.all([pgSource?.end(), mySource?.end(), meterMaster?.end()]);
-  const admin = await pgClient(env, env.postgres.database);
-  await admin.query(`DROP DATABASE IF EXISTS ${PG_SOURCE_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
-  await admin.query(`DROP DATABASE IF EXISTS ${METER_MASTER_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
-  await admin.end();
-  const my = await mysqlClient(env);
-  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`).catch(reportCleanup("my.query(…)"));
-  await my.end();
+  await removePipeline(env);
 }, 120_000);
 
 describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master and the API endpoints", () => {

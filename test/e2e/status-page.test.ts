@@ -19,13 +19,10 @@ import {
   buildSinkApp,
   createSourceDatabases,
   E2E_OWNER,
-  METER_MASTER_DB,
-  MYSQL_SOURCE_DB,
-  mysqlClient,
   PG_SOURCE_DB,
   pgClient,
   projectSourceConfigs,
-  removeConnectors,
+  removePipeline,
   SinkAppProcess,
   sinkAppConfig,
 } from "./harness.js";
@@ -89,14 +86,8 @@ afterAll(async () => {
   await browser?.close();
   await sink?.dispose();
   await api?.close();
-  await removeConnectors(env);
   await pgSource?.end();
-  const admin = await pgClient(env, env.postgres.database);
-  for (const db of [PG_SOURCE_DB, METER_MASTER_DB]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  await admin.end();
-  const my = await mysqlClient(env);
-  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`);
-  await my.end();
+  await removePipeline(env);
 }, 120_000);
 
 describe("the status page, in headless Chromium, on the real pipeline", () => {

@@ -10,7 +10,6 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SourceConnectorConfig } from "../../connector-configs/schemas/debezium.js";
 import { runCli } from "../../scripts/connectors/cli.js";
-import { reportCleanup } from "../../scripts/test-env/cleanup.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { freePort } from "../../scripts/test-env/ports.js";
 import { demoApiConfigFromEnv } from "../../sink-app/src/demo-api/config.js";
@@ -22,11 +21,9 @@ import {
   createSourceDatabases,
   METER_MASTER_DB,
   MYSQL_SOURCE_DB,
-  mysqlClient,
-  PG_SOURCE_DB,
   pgClient,
   projectSourceConfigs,
-  removeConnectors,
+  removePipeline,
   SinkAppProcess,
   sinkAppConfig,
   waitUntil,
@@ -99,15 +96,8 @@ afterAll(async () => {
   await sink?.dispose();
   await api?.close();
   if (!env) return;
-  await removeConnectors(env);
   await meterMaster?.end();
-  const admin = await pgClient(env, env.postgres.database);
-  await admin.query(`DROP DATABASE IF EXISTS ${PG_SOURCE_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
-  await admin.query(`DROP DATABASE IF EXISTS ${METER_MASTER_DB} WITH (FORCE)`).catch(reportCleanup("admin.query(…)"));
-  await admin.end();
-  const my = await mysqlClient(env);
-  await my.query(`DROP DATABASE IF EXISTS ${MYSQL_SOURCE_DB}`).catch(reportCleanup("my.query(…)"));
-  await my.end();
+  await removePipeline(env);
 }, 120_000);
 
 describe("verify and resync against the real pipeline", () => {

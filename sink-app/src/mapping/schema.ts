@@ -3,7 +3,7 @@
 
 import { z } from "zod";
 import { isKnownTimeZone } from "../decode/time.js";
-import { parseOrThrow, SOURCE_NAME, SOURCE_NAME_EXPECTED, SourceNameSchema } from "../validation.js";
+import { parseOrThrow, refineSourceNameKeys, SOURCE_NAME, SourceNameSchema } from "../validation.js";
 
 // One source-name rule for every config file.
 export { SOURCE_NAME, SourceNameSchema };
@@ -195,23 +195,7 @@ export const MeterMasterMappingSchema = z
     sources: z
       .record(z.string(), SourceMappingSchema)
       // names checked here rather than as the record's key schema, so the message names the key
-      .superRefine(
-        (sources, ctx) => {
-          // runs even when the record did not parse (`when`): a missing `sources` has its own issue
-          if (typeof sources !== "object" || sources === null) return;
-          for (const name of Object.keys(sources)) {
-            if (!SOURCE_NAME.test(name)) {
-              ctx.addIssue({
-                code: "custom",
-                path: [name],
-                input: name,
-                message: SOURCE_NAME_EXPECTED,
-              });
-            }
-          }
-        },
-        { when: () => true },
-      )
+      .superRefine(refineSourceNameKeys, { when: () => true })
       .describe("one mapping per source system, keyed by source name"),
   })
   .strict();

@@ -1,10 +1,7 @@
 // Schema of one per-source HTTP API endpoint, and of connector-configs/api-endpoints.ts.
 // The schema is the single source of truth: types, defaults and docs come from here.
 import { z } from "zod";
-import { ConfigError, parseOrThrow, SOURCE_NAME, SOURCE_NAME_EXPECTED } from "../../validation.js";
-
-/** Source names as used across the package: the one rule (validation.ts). */
-export const SOURCE_NAME_PATTERN = SOURCE_NAME;
+import { ConfigError, parseOrThrow, refineSourceNameKeys } from "../../validation.js";
 
 // An env var NAME, never a value: rejects pasted secrets such as "Bearer abc123".
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -266,21 +263,7 @@ export const ApiEndpointsSchema = z
   .record(z.string(), EndpointConfigSchema)
   // Checked here rather than as the record's key schema so the message names the key, and
   // (when: always) also when some values have errors of their own.
-  .superRefine(
-    (endpoints, ctx) => {
-      for (const name of Object.keys(endpoints)) {
-        if (!SOURCE_NAME_PATTERN.test(name)) {
-          ctx.addIssue({
-            code: "custom",
-            path: [name],
-            input: name,
-            message: SOURCE_NAME_EXPECTED,
-          });
-        }
-      }
-    },
-    { when: () => true },
-  )
+  .superRefine(refineSourceNameKeys, { when: () => true })
   .describe("Per-source HTTP API endpoint, keyed by source name (mssql, oracle, mysql, postgres, or your own).");
 
 export type EndpointConfig = z.infer<typeof EndpointConfigSchema>;
