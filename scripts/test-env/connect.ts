@@ -42,6 +42,12 @@ export async function startConnect(
     pluginDirs: string[];
     expectedClasses: string[];
     secrets: Record<string, string>;
+    /**
+     * The Connect cluster this worker joins: its group and internal topics. A second worker with
+     * its own cluster lets a test restart it without touching the shared one.
+     * @default { groupId: "test-env-connect", topicPrefix: "_connect" }
+     */
+    cluster?: { groupId: string; topicPrefix: string };
   },
 ): Promise<StartedConnect> {
   const port = await freePort();
@@ -52,7 +58,7 @@ export async function startConnect(
   const pluginRoot = join(opts.dir, "plugins");
   await mkdir(pluginRoot, { recursive: true });
   for (const dir of opts.pluginDirs) await symlink(dir, join(pluginRoot, basename(dir)));
-  const groupId = "test-env-connect";
+  const { groupId, topicPrefix } = opts.cluster ?? { groupId: "test-env-connect", topicPrefix: "_connect" };
   const config = join(opts.dir, "worker.properties");
   await writeFile(
     config,
@@ -67,9 +73,9 @@ export async function startConnect(
       "key.converter.schemas.enable": true,
       "value.converter.schemas.enable": true,
       "producer.compression.type": PRODUCER_COMPRESSION,
-      "config.storage.topic": "_connect-configs",
-      "offset.storage.topic": "_connect-offsets",
-      "status.storage.topic": "_connect-status",
+      "config.storage.topic": `${topicPrefix}-configs`,
+      "offset.storage.topic": `${topicPrefix}-offsets`,
+      "status.storage.topic": `${topicPrefix}-status`,
       "config.storage.replication.factor": 1,
       "offset.storage.replication.factor": 1,
       "status.storage.replication.factor": 1,
