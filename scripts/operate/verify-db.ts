@@ -5,6 +5,7 @@ import sql from "mssql";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import type { TableRef } from "../../sink-app/src/meter-master/identifiers.js";
+import { pgPoolConfig } from "../../sink-app/src/meter-master/postgres-store.js";
 import type { ComparedColumn, SourceColumn, SourceDialect } from "./verify-core.js";
 import { COMPARED_COLUMNS } from "./verify-core.js";
 import {
@@ -145,15 +146,8 @@ export interface MeterMasterAddress extends ServerAddress {
 
 export async function openMeterMaster(a: MeterMasterAddress): Promise<MeterMasterTable> {
   if (a.kind === "postgres") {
-    const client = new pg.Client({
-      host: a.host,
-      port: a.port,
-      user: a.user,
-      password: a.password,
-      database: a.database,
-      application_name: "meter-master-verify",
-      ssl: a.tls.enabled ? { rejectUnauthorized: !a.tls.trustServerCertificate } : undefined,
-    });
+    // The sink-app's own connection settings (its TLS rule included), under verify's name.
+    const client = new pg.Client({ ...pgPoolConfig(a), application_name: "meter-master-verify" });
     await client.connect();
     return {
       kind: "postgres",
