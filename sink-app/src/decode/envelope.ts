@@ -84,7 +84,7 @@ function unwrap(doc: unknown): { schema: ConnectField | null; payload: unknown }
 
 function parseBuffer(buf: Buffer, what: string): unknown {
   try {
-    return parseConnectJson(buf.toString("utf8"));
+    return parseConnectJson(buf);
   } catch (err) {
     throw new DecodeError(`${what} is not JSON: ${(err as Error).message}`);
   }
@@ -121,7 +121,7 @@ function decodeKey(key: Buffer | null): DecodedRow | null {
   if (key === null || key.length === 0) return null;
   let parsed: unknown;
   try {
-    parsed = parseConnectJson(key.toString("utf8"));
+    parsed = parseConnectJson(key);
   } catch {
     // a key written by StringConverter: keep the text as one column
     return { key: { kind: "string", text: key.toString("utf8") } };

@@ -26,11 +26,17 @@ export function parseJsonExact(text: string): unknown {
   return JSON.parse(text, keepBigIntegers as (this: unknown, key: string, value: unknown) => unknown);
 }
 
-const SCHEMA_PREFIX = '{"schema":';
-const PAYLOAD_KEY = ',"payload":';
+const SCHEMA_PREFIX = Buffer.from('{"schema":');
+const PAYLOAD_KEY = Buffer.from(',"payload":');
+const CLOSE_BRACE = 0x7d;
 const MAX_CACHED_SCHEMAS = 256;
 const schemaCache = new Map<string, unknown>();
-let last: { text: string; schema: unknown; payloadAt: number } | undefined;
+/**
+ * The schemas of the last documents, as bytes, most recent first: records of one table come in
+ * runs with the same value schema, and their keys with the same key schema, alternating.
+ */
+const recent: Array<{ bytes: Buffer; schema: unknown }> = [];
+const RECENT_SCHEMAS = 4;
 const TS_NS = /"ts_ns":(-?\d+)/g;
 
 interface IntegerScan {
@@ -95,51 +101,58 @@ export function parseValueExact(text: string): unknown {
 
 /**
  * A Kafka Connect JsonConverter document (`{"schema":S,"payload":P}`), parsed exactly. The
- * schema is the same text for every record of a table version and carries no large integers:
- * it is parsed once and shared (which also lets decoders cache per-schema lookups). Any text
- * not in that compact shape takes the general path.
+ * schema is the same for every record of a table version and carries no large integers: it is
+ * parsed once and shared (which also lets decoders cache per-schema lookups). The comparison
+ * with recent schemas is on the bytes (a memcmp), and only the payload is decoded to text:
+ * the schema is ~3.5 KB of each ~4.5 KB record. Anything not in that compact shape takes the
+ * general path.
  */
-export function parseConnectJson(text: string): unknown {
-  // Records of one table come in runs with the same schema: compare with the last one in place
-  // (no slice, no hashing of a few kilobytes per record).
-  if (
-    last &&
-    text.startsWith(last.text, SCHEMA_PREFIX.length) &&
-    text.startsWith(PAYLOAD_KEY, last.payloadAt - PAYLOAD_KEY.length) &&
-    text.startsWith(SCHEMA_PREFIX) &&
-    text.endsWith("}")
-  ) {
-    try {
-      return { schema: last.schema, payload: parseValueExact(text.slice(last.payloadAt, -1)) };
-    } catch {
-      return parseValueExact(text);
+export function parseConnectJson(doc: Buffer | string): unknown {
+  const buf = typeof doc === "string" ? Buffer.from(doc, "utf8") : doc;
+  const general = () => parseValueExact(buf.toString("utf8"));
+  const start = SCHEMA_PREFIX.length;
+  if (buf.length < start + PAYLOAD_KEY.length + 2 || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_PREFIX, 0, start, 0, start) !== 0) {
+    return general();
+  }
+  let schema: unknown;
+  let payloadAt = -1;
+  for (const cached of recent) {
+    const end = start + cached.bytes.length;
+    if (
+      end + PAYLOAD_KEY.length < buf.length &&
+      buf.compare(cached.bytes, 0, cached.bytes.length, start, end) === 0 &&
+      buf.compare(PAYLOAD_KEY, 0, PAYLOAD_KEY.length, end, end + PAYLOAD_KEY.length) === 0
+    ) {
+      schema = cached.schema;
+      payloadAt = end + PAYLOAD_KEY.length;
+      break;
     }
   }
-  if (text.startsWith(SCHEMA_PREFIX) && text.endsWith("}")) {
-    const at = text.indexOf(PAYLOAD_KEY);
-    if (at > 0) {
-      const schemaText = text.slice(SCHEMA_PREFIX.length, at);
-      let schema = schemaCache.get(schemaText);
-      if (schema === undefined) {
-        try {
-          schema = JSON.parse(schemaText) as unknown;
-        } catch {
-          // the split fell inside a string of the schema: not the compact shape after all
-          return parseValueExact(text);
-        }
-        if (schemaCache.size >= MAX_CACHED_SCHEMAS) schemaCache.delete(schemaCache.keys().next().value!);
-        schemaCache.set(schemaText, schema);
-      }
-      last = { text: schemaText, schema, payloadAt: at + PAYLOAD_KEY.length };
+  if (payloadAt < 0) {
+    const at = buf.indexOf(PAYLOAD_KEY, start);
+    if (at < 0) return general();
+    const schemaText = buf.toString("utf8", start, at);
+    schema = schemaCache.get(schemaText);
+    if (schema === undefined) {
       try {
-        return { schema, payload: parseValueExact(text.slice(at + PAYLOAD_KEY.length, -1)) };
+        schema = JSON.parse(schemaText) as unknown;
       } catch {
-        // more than schema and payload at the top level: the general path decides
-        return parseValueExact(text);
+        // the split fell inside a string of the schema: not the compact shape after all
+        return general();
       }
+      if (schemaCache.size >= MAX_CACHED_SCHEMAS) schemaCache.delete(schemaCache.keys().next().value!);
+      schemaCache.set(schemaText, schema);
     }
+    recent.unshift({ bytes: Buffer.from(buf.subarray(start, at)), schema });
+    if (recent.length > RECENT_SCHEMAS) recent.pop();
+    payloadAt = at + PAYLOAD_KEY.length;
   }
-  return parseValueExact(text);
+  try {
+    return { schema, payload: parseValueExact(buf.toString("utf8", payloadAt, buf.length - 1)) };
+  } catch {
+    // more than schema and payload at the top level: the general path decides
+    return general();
+  }
 }
 
 // JSON.rawJSON / JSON.isRawJSON (Node 21+): a value JSON.stringify writes verbatim.
@@ -166,13 +179,36 @@ function keepExactNumbers(this: unknown, _key: string, value: unknown, context?:
  * print as written stay plain numbers.
  */
 export function parseJsonDocumentExact(text: string): unknown {
-  return JSON.parse(text, keepExactNumbers as (this: unknown, key: string, value: unknown) => unknown);
+  return printsAsWritten(text) ? JSON.parse(text) : JSON.parse(text, keepExactNumbers as (this: unknown, key: string, value: unknown) => unknown);
+}
+
+/** Every JSON number token, and look-alikes inside strings (which can only make the check stricter). */
+const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * True when every number in the text prints back as written, so a plain JSON.parse gives what
+ * the reviver would (it replaces exactly the numbers that do not). The reviver calls a function
+ * per value, several times the cost of this scan; typical documents (small integers, short
+ * decimals) pass it.
+ */
+function printsAsWritten(text: string): boolean {
+  for (const [token] of text.matchAll(NUMBER_TOKEN)) {
+    if (String(Number(token)) !== token) return false;
+  }
+  return true;
 }
 
 /** JSON.stringify that writes bigint as a JSON number (exact digits). */
 export function stringifyJsonExact(value: unknown, space?: number): string {
-  // JSON.rawJSON (same TC39 proposal as the reviver context) emits the digits verbatim
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? RawJSON.rawJSON(v.toString()) : v), space);
+  // A replacer runs for every value, so the plain call goes first: JSON.stringify throws a
+  // TypeError on the first bigint, and only then is it worth replacing them. JSON.rawJSON (same
+  // TC39 proposal as the reviver context) emits the digits verbatim.
+  try {
+    return JSON.stringify(value, null, space);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? RawJSON.rawJSON(v.toString()) : v), space);
+  }
 }
 
 /**

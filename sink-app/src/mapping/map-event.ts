@@ -16,6 +16,8 @@ export class MapError extends Error {
 export type NamedSourceMapping = SourceMapping & { sourceSystem: string };
 
 const NULL: TypedValue = { kind: "null" };
+/** Every mapped Meter Master column, null: what a column without a rule (or a key-only delete) writes. */
+const NULL_COLUMNS = Object.fromEntries(Object.keys(MAPPED_COLUMNS).map((c) => [c, null])) as Record<MappedColumn, string | null>;
 
 function normalizeRule(rule: ColumnRule): ColumnRuleObject | { const: string | null } {
   if (typeof rule === "string") {
@@ -33,6 +35,34 @@ export function mappedSourceColumns(mapping: SourceMapping): Set<string> {
     if ("from" in r) used.add(r.from);
   }
   return used;
+}
+
+/** What each event of a source needs from its mapping, worked out once per mapping object. */
+interface CompiledMapping {
+  columns: Array<{ column: MappedColumn; rule: ColumnRule; normalized: ReturnType<typeof normalizeRule>; hints: ReadHints }>;
+  /** source columns the mapping reads */
+  used: Set<string>;
+  exclude: Set<string>;
+}
+
+const compiledMappings = new WeakMap<SourceMapping, CompiledMapping>();
+
+function compile(mapping: SourceMapping): CompiledMapping {
+  let compiled = compiledMappings.get(mapping);
+  if (!compiled) {
+    const columns: CompiledMapping["columns"] = [];
+    for (const column of Object.keys(MAPPED_COLUMNS) as MappedColumn[]) {
+      const rule = mapping.columns[column];
+      if (rule === undefined) continue;
+      const normalized = normalizeRule(rule);
+      const hints: ReadHints =
+        "from" in normalized ? { encoding: normalized.encoding, scale: normalized.scale, timezone: normalized.timezone } : { timezone: "UTC" };
+      columns.push({ column, rule, normalized, hints });
+    }
+    compiled = { columns, used: mappedSourceColumns(mapping), exclude: new Set(mapping.attributes.exclude) };
+    compiledMappings.set(mapping, compiled);
+  }
+  return compiled;
 }
 
 function tableMatches(mappingTable: string, source: Record<string, unknown>): boolean {
@@ -68,12 +98,10 @@ function textValue(rule: ColumnRuleObject, v: TypedValue): string | null {
 /** A source value Debezium could not read: the Meter Master column keeps what it holds. */
 const UNCHANGED = Symbol("unchanged");
 
-function mapColumn(column: MappedColumn, rule: ColumnRule, row: DecodedRow): string | null | typeof UNCHANGED {
-  const r = normalizeRule(rule);
+function mapColumn({ column, normalized: r, hints }: CompiledMapping["columns"][number], row: DecodedRow): string | null | typeof UNCHANGED {
   if ("const" in r) return r.const;
   const v = row[r.from] ?? NULL;
   if (v.kind === "unavailable") return UNCHANGED;
-  const hints: ReadHints = { encoding: r.encoding, scale: r.scale, timezone: r.timezone };
   if (v.kind === "null") return r.ifNull;
   switch (MAPPED_COLUMNS[column]) {
     case "text":
@@ -110,8 +138,7 @@ export function canonicalKey(keyColumns: string[], rows: Array<DecodedRow | null
 }
 
 function attributesOf(mapping: SourceMapping, row: DecodedRow, unchanged: string[]): Record<string, unknown> {
-  const used = mappedSourceColumns(mapping);
-  const exclude = new Set(mapping.attributes.exclude);
+  const { used, exclude } = compile(mapping);
   const include = mapping.attributes.include;
   const columns = include === "unmapped" ? Object.keys(row).filter((c) => !used.has(c)) : include;
   const out: Record<string, unknown> = {};
@@ -140,16 +167,12 @@ function rowFrom(
   image: DecodedRow,
   sourceKey: string,
 ): Omit<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position"> {
-  const values = {} as Record<MappedColumn, string | null>;
+  const values = { ...NULL_COLUMNS };
   const unchanged: Unchanged = { columns: [], attributes: [] };
-  for (const column of Object.keys(MAPPED_COLUMNS) as MappedColumn[]) {
-    const rule = mapping.columns[column];
-    if (rule === undefined) {
-      values[column] = null;
-      continue;
-    }
+  for (const compiled of compile(mapping).columns) {
+    const { column, rule } = compiled;
     try {
-      const value = mapColumn(column, rule, image);
+      const value = mapColumn(compiled, image);
       if (value === UNCHANGED) unchanged.columns.push(column);
       values[column] = value === UNCHANGED ? null : value;
     } catch (err) {
@@ -169,7 +192,7 @@ function rowFrom(
 
 /** True when the image has every source column the mapping reads (a full before-image). */
 function isCompleteImage(mapping: SourceMapping, image: DecodedRow): boolean {
-  for (const column of mappedSourceColumns(mapping)) if (!(column in image)) return false;
+  for (const column of compile(mapping).used) if (!(column in image)) return false;
   return true;
 }
 
@@ -219,11 +242,10 @@ function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMaste
     if (event.before !== null && !event.beforeIsKeyOnly && isCompleteImage(mapping, event.before)) {
       return { kind: "delete", hasValues: true, row: { ...rowFrom(mapping, event.before, sourceKey), is_deleted: true, ...meta } };
     }
-    const empty = Object.fromEntries(Object.keys(MAPPED_COLUMNS).map((c) => [c, null])) as Record<MappedColumn, null>;
     return {
       kind: "delete",
       hasValues: false,
-      row: { source_system: mapping.sourceSystem, source_key: sourceKey, ...empty, attributes: {}, is_deleted: true, ...meta },
+      row: { source_system: mapping.sourceSystem, source_key: sourceKey, ...NULL_COLUMNS, attributes: {}, is_deleted: true, ...meta },
     };
   }
   const after = event.after!;

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConnectJson, parseJsonExact } from "../../../../sink-app/src/decode/json.js";
+import { isRawJsonNumber, parseConnectJson, parseJsonDocumentExact, parseJsonExact, stringifyJsonExact } from "../../../../sink-app/src/decode/json.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../../fixtures/debezium");
 const fixtureTexts = [
@@ -64,6 +64,26 @@ describe("parseConnectJson", () => {
     expect(a.schema).toBe(b.schema);
   });
 
+  it("reads the bytes of a record as it reads their text", () => {
+    for (const { text } of fixtureTexts) expect(parseConnectJson(Buffer.from(text, "utf8"))).toStrictEqual(parseJsonExact(text));
+  });
+
+  it("keeps one parsed schema for keys and one for values when they alternate, as a topic's records do", () => {
+    const keySchema = '{"type":"struct","fields":[{"type":"int64","field":"id"}],"name":"k"}';
+    const valueSchema = '{"type":"struct","fields":[{"type":"string","field":"op"}],"name":"v"}';
+    const read = (payload: string, schema: string) => (parseConnectJson(Buffer.from(envelope(payload, schema))) as { schema: unknown }).schema;
+    const k1 = read('{"id":1}', keySchema);
+    const v1 = read('{"op":"c"}', valueSchema);
+    expect(read('{"id":2}', keySchema)).toBe(k1);
+    expect(read('{"op":"u"}', valueSchema)).toBe(v1);
+  });
+
+  it("tells apart a schema that differs from a recent one in one byte", () => {
+    const a = parseConnectJson(envelope('{"id":1}', '{"type":"int64","optional":false}')) as { schema: { optional: boolean } };
+    const b = parseConnectJson(envelope('{"id":1}', '{"type":"int64","optional":true }')) as { schema: { optional: boolean } };
+    expect([a.schema.optional, b.schema.optional]).toEqual([false, true]);
+  });
+
   it("parses schemaless values and keys too", () => {
     expect(parseConnectJson('{"id":9007199254740993}')).toStrictEqual({ id: 9007199254740993n });
     expect(parseConnectJson("42")).toBe(42);
@@ -76,5 +96,31 @@ describe("parseConnectJson", () => {
 
   it("rejects what is not JSON", () => {
     expect(() => parseConnectJson('{"schema":{},"payload":{nope}')).toThrow();
+  });
+});
+
+describe("parseJsonDocumentExact", () => {
+  it.each([
+    ['{"big": 12345678901234567890}', "12345678901234567890"],
+    ['{"scale": 1.10}', "1.10"],
+    ['{"exp": 1e3}', "1e3"],
+    ['{"neg": -0}', "-0"],
+    ['{"neg": -9223372036854775809}', "-9223372036854775809"],
+  ])("keeps the digits of %s as written", (text, digits) => {
+    const value = Object.values(parseJsonDocumentExact(text) as Record<string, unknown>)[0];
+    expect(isRawJsonNumber(value)).toBe(true);
+    expect(stringifyJsonExact(value)).toBe(digits);
+  });
+
+  it("gives plain values when every number prints as written, also next to digits inside strings", () => {
+    const text = '{"phase": 1, "tariff": "E7", "blob": "c4ca4238a0b9 007 1.10", "n": [1.5, -2, 3.25]}';
+    expect(parseJsonDocumentExact(text)).toStrictEqual(JSON.parse(text));
+  });
+});
+
+describe("stringifyJsonExact", () => {
+  it("writes a bigint anywhere in the value as its digits, and plain values as JSON.stringify does", () => {
+    expect(stringifyJsonExact({ a: [1, { b: 18446744073709551615n }], c: "x" })).toBe('{"a":[1,{"b":18446744073709551615}],"c":"x"}');
+    expect(stringifyJsonExact({ a: [1, { b: 2 }], c: "x" }, 2)).toBe(JSON.stringify({ a: [1, { b: 2 }], c: "x" }, null, 2));
   });
 });
