@@ -1,8 +1,9 @@
 // Executes the PostgreSQL statements with `pg`. The only module here that talks to PostgreSQL.
 
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { WriteStep } from "./plan.js";
-import { pgCounts, pgCreateTable, pgStatementFor } from "./postgres-sql.js";
+import { type PgStatement, pgCounts, pgCreateTable, pgStatementFor } from "./postgres-sql.js";
 import type { MeterMasterStore, StoreConnection } from "./store.js";
 
 /** The pg pool settings for a connection. */
@@ -19,6 +20,20 @@ export function pgPoolConfig(options: StoreConnection): pg.PoolConfig {
     connectionTimeoutMillis: 10_000,
     application_name: "meter-master-sink",
   };
+}
+
+/**
+ * A named statement: each connection parses and plans it once, not on every batch. The SQL texts
+ * are a handful per table (one per step kind), the values always travel as parameters.
+ */
+const statementNames = new Map<string, string>();
+function prepared({ text, values }: PgStatement): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `meter-master-${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 export function createPostgresStore(options: StoreConnection): MeterMasterStore {
@@ -53,11 +68,14 @@ export function createPostgresStore(options: StoreConnection): MeterMasterStore 
     },
     async apply(steps: WriteStep[]) {
       if (steps.length === 0) return;
+      const statements = steps.map((step) => prepared(pgStatementFor(options.table, step)));
+      // One statement is atomic on its own: no BEGIN/COMMIT round trips (most batches of a steady stream)
+      if (statements.length === 1) {
+        await pool.query(statements[0]!);
+        return;
+      }
       await inTransaction(async (client) => {
-        for (const step of steps) {
-          const { text, values } = pgStatementFor(options.table, step);
-          await client.query(text, values);
-        }
+        for (const statement of statements) await client.query(statement);
       });
     },
     async ping() {
