@@ -158,8 +158,9 @@ export function isKeyOnlyImage(raw: unknown, fields: Map<string, ConnectField> |
   return true;
 }
 
-function headerNames(headers: Array<[string, Buffer | null]>): Set<string> {
-  return new Set(headers.map(([name]) => name));
+function hasHeader(headers: Array<[string, Buffer | null]>, name: string): boolean {
+  for (const [n] of headers) if (n === name) return true;
+  return false;
 }
 
 /**
@@ -213,8 +214,7 @@ export function decodeRecord(record: RecordInput): DecodedEvent {
   }
 
   const beforeIsKeyOnly = op === "d" && isKeyOnlyImage(payload.before, rowFields, base.key);
-  const names = headerNames(record.headers);
-  const keyChange = names.has("__debezium.newkey") ? "moved-away" : names.has("__debezium.oldkey") ? "moved-here" : null;
+  const keyChange = hasHeader(record.headers, "__debezium.newkey") ? "moved-away" : hasHeader(record.headers, "__debezium.oldkey") ? "moved-here" : null;
 
   return {
     ...base,
