@@ -201,8 +201,12 @@ class PlatformaticBatchConsumer implements BatchConsumer {
       autocommit: false,
     });
     this.#consumer = consumer;
-    // The write (and commit) of the previous batch, which runs while the next one is prepared.
-    let writing: Promise<void> = Promise.resolve();
+    // The previous batch's write, which runs while the next one is prepared; and the commits of
+    // its offsets, which run while the next one is written (each after its own batch's write and
+    // the commit before it, so offsets only move forward, and only past written rows).
+    let written: Promise<void> = Promise.resolve();
+    let committed: Promise<void> = Promise.resolve();
+    const commitFailures: unknown[] = [];
     try {
       const stream = await consumer.consume({
         topics: this.topics,
@@ -225,17 +229,24 @@ class PlatformaticBatchConsumer implements BatchConsumer {
           const groups = byPartition(messages);
           // prepare now (partitions in parallel, each in order), while the previous batch is written
           const writes = groups.map((g) => handler(g.batch));
-          await writing;
-          writing = (async () => {
-            await Promise.all(writes.map((write) => write()));
-            // commit only what was written
+          await written;
+          if (commitFailures.length > 0) throw commitFailures[0];
+          const write = Promise.all(writes.map((w) => w())).then(() => undefined);
+          const previousCommit = committed;
+          committed = write.then(async () => {
+            await previousCommit;
             await Promise.all(groups.map((g) => g.last.commit()));
-          })();
-          // a failure is raised by the next `await writing`; never as an unhandled rejection
-          writing.catch(() => undefined);
+          });
+          written = write;
+          // failures are raised by the next `await written` or the commit check; never as unhandled rejections
+          written.catch(() => undefined);
+          committed.catch((error: unknown) => commitFailures.push(error));
         }
-        await writing;
+        await written;
+        await committed;
       } finally {
+        // a batch still committing when the loop fails: let it finish before the stream closes
+        await committed.catch(() => undefined);
         this.#running = false;
         reader.detach();
         // Leaving: offsets are committed per batch already; a stream that fails to close is dropped.
