@@ -1,7 +1,7 @@
 // The sink-app as its container runs it, for the e2e tests and the benchmarks alike: built as the
 // Dockerfile builds it (sink-app/build.mjs: one bundle per entry point), started as
 // `node sink-app/dist/main.js` with a JSON config file named by SINK_APP_CONFIG, the Meter Master
-// password in the variable the config names, and the image's NODE_OPTIONS and MALLOC_ARENA_MAX.
+// password in the variable the config names, and the image's NODE_OPTIONS and glibc malloc settings.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -88,14 +88,17 @@ export function sinkAppConfig(opts: SinkAppConfigOptions): SinkAppConfigInput {
   } as SinkAppConfigInput;
 }
 
-/** NODE_OPTIONS and MALLOC_ARENA_MAX as sink-app/Dockerfile sets them. */
-export function containerEnv(): Record<string, string> {
-  const dockerfile = readFileSync(join(REPO, "sink-app/Dockerfile"), "utf8");
+/** NODE_OPTIONS and the glibc malloc settings (MALLOC_*) as sink-app/Dockerfile sets them. */
+export function containerEnv(dockerfileText = readFileSync(join(REPO, "sink-app/Dockerfile"), "utf8")): Record<string, string> {
+  // its instructions only: a comment may quote a setting that was measured and not shipped
+  const dockerfile = dockerfileText
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("#"))
+    .join("\n");
   const out: Record<string, string> = {};
   const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
-  const arenas = /MALLOC_ARENA_MAX=(\d+)/.exec(dockerfile)?.[1];
   if (nodeOptions) out.NODE_OPTIONS = nodeOptions;
-  if (arenas) out.MALLOC_ARENA_MAX = arenas;
+  for (const [, name, value] of dockerfile.matchAll(/\b(MALLOC_[A-Z_]+)=(\d+)/g)) out[name!] = value!;
   return out;
 }
 

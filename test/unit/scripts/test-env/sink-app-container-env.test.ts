@@ -1,0 +1,43 @@
+// The e2e tests and the benchmarks run the sink-app with the memory settings of its image
+// (scripts/test-env/sink-app-process.ts reads them from sink-app/Dockerfile), so what they
+// measure is what the image runs.
+
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { containerEnv } from "../../../../scripts/test-env/sink-app-process.js";
+
+const REPO = resolve(import.meta.dirname, "../../../..");
+
+/** Every NAME=value of the Dockerfile's ENV instructions (continuation lines joined). */
+function envInstructions(dockerfile: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const instructions = dockerfile
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("#"))
+    .join("\n")
+    .replace(/\\\n/g, " ")
+    .split("\n");
+  for (const line of instructions.filter((l) => l.startsWith("ENV "))) {
+    for (const m of line.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=("([^"]*)"|\S+)/g)) out.set(m[1]!, m[3] ?? m[2]!);
+  }
+  return out;
+}
+
+describe("the sink-app's container settings in tests and benchmarks", () => {
+  it("are NODE_OPTIONS and every malloc setting the image's ENV instructions set", () => {
+    const env = envInstructions(readFileSync(join(REPO, "sink-app/Dockerfile"), "utf8"));
+    const expected = Object.fromEntries([...env].filter(([name]) => name === "NODE_OPTIONS" || name.startsWith("MALLOC_")));
+    expect(Object.keys(expected)).toContain("NODE_OPTIONS");
+    expect(containerEnv()).toEqual(expected);
+  });
+
+  it("leave out a setting a comment only quotes", () => {
+    const dockerfile = [
+      '# tried and not shipped: MALLOC_ARENA_MAX=1, NODE_OPTIONS="--max-semi-space-size=1"',
+      'ENV NODE_OPTIONS="--max-old-space-size=128" \\',
+      "    MALLOC_TRIM_THRESHOLD_=131072",
+    ].join("\n");
+    expect(containerEnv(dockerfile)).toEqual({ NODE_OPTIONS: "--max-old-space-size=128", MALLOC_TRIM_THRESHOLD_: "131072" });
+  });
+});
