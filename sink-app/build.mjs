@@ -86,6 +86,8 @@ export async function buildSinkApp(outdir = join(here, "dist")) {
     sourcemap: true,
     legalComments: "none",
     chunkNames: "chunks/[name]-[hash]",
+    // which source files went into which output (tests check what the entry chunk holds)
+    metafile: true,
   });
 }
 
