@@ -116,8 +116,15 @@ function zoneOffsetSeconds(timeZone: string, epochSeconds: number): number {
   return asUtc - epochSeconds;
 }
 
+let canonicalZones: Set<string> | undefined;
+
 /** True when the IANA zone name is known to this runtime (validated at config load). */
 export function isKnownTimeZone(timeZone: string): boolean {
+  // The list of canonical names first: a date formatter for the zone loads ~5-7 MiB of ICU data
+  // that stays resident, a cost only zones a mapping really converts in should have to pay.
+  canonicalZones ??= new Set(["UTC", ...Intl.supportedValuesOf("timeZone")]);
+  if (canonicalZones.has(timeZone)) return true;
+  // aliases (Etc/UTC, US/Eastern, Asia/Kolkata where ICU's canonical name is Asia/Calcutta)
   try {
     new Intl.DateTimeFormat("en-US", { timeZone });
     return true;

@@ -2,7 +2,7 @@
 // configured zone follow java.time's ZonedDateTime.ofLocal(local, zone, null). The expected
 // instants below are what that method returns (Temurin 25, printed by a one-off Java program).
 import { describe, expect, it } from "vitest";
-import { formatInstantUtc, localDateTimeToInstant } from "../../../../sink-app/src/decode/time.js";
+import { formatInstantUtc, isKnownTimeZone, localDateTimeToInstant } from "../../../../sink-app/src/decode/time.js";
 
 const at = (local: string, zone: string) => formatInstantUtc(localDateTimeToInstant(local, zone));
 
@@ -49,5 +49,12 @@ describe("java.time rule: a wall-clock time in an overlap takes the earlier offs
 
   it("does so for a half-hour overlap too (Lord Howe Island)", () => {
     expect(at("2024-04-07T01:45:00", "Australia/Lord_Howe")).toBe("2024-04-06T14:45:00.000000Z");
+  });
+});
+
+describe("isKnownTimeZone", () => {
+  it("knows canonical IANA names, UTC and the aliases ICU resolves, and nothing else", () => {
+    for (const zone of ["UTC", "Europe/Berlin", "America/New_York", "Etc/UTC", "US/Eastern", "Asia/Kolkata"]) expect(isKnownTimeZone(zone), zone).toBe(true);
+    for (const zone of ["Mars/Olympus", "Europe/Berln", "utc+1", ""]) expect(isKnownTimeZone(zone), zone).toBe(false);
   });
 });
