@@ -82,8 +82,10 @@ export const SinkAppConfigSchema = z
           .int()
           .min(1)
           .max(100_000)
-          .default(1_000)
-          .describe("most records in one batch; under load, batches fill from what Kafka already delivered"),
+          .default(500)
+          .describe(
+            "most records in one batch; under load, batches fill from what Kafka already delivered. One batch is prepared while one is written, so this bounds the records in memory: 500 instead of 1,000 took the peak RSS of a drain from 130 to 117 MiB for the same CPU per change (README, Benchmarks)",
+          ),
         maxWaitMs: z
           .number()
           .int()
