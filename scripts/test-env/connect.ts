@@ -1,6 +1,6 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { javaArgs, toProperties, writeLog4j2Config } from "./java.js";
+import { type JvmProfile, javaArgs, toProperties, writeLog4j2Config } from "./java.js";
 import { freePort } from "./ports.js";
 import type { ManagedProcess, ProcessSupervisor } from "./processes.js";
 import { waitFor } from "./wait.js";
@@ -48,6 +48,8 @@ export async function startConnect(
      * @default { groupId: "test-env-connect", topicPrefix: "_connect" }
      */
     cluster?: { groupId: string; topicPrefix: string };
+    /** @default "quick" */
+    jvmProfile?: JvmProfile;
   },
 ): Promise<StartedConnect> {
   const port = await freePort();
@@ -98,6 +100,7 @@ export async function startConnect(
   const args = [
     ...javaArgs({
       heap: "768m",
+      profile: opts.jvmProfile,
       classpathDir: opts.libsDir,
       log4j2,
       tmpDir: opts.dir,

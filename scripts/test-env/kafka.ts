@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { reportCleanup } from "./cleanup.js";
-import { javaArgs, toProperties, writeLog4j2Config } from "./java.js";
+import { type JvmProfile, javaArgs, toProperties, writeLog4j2Config } from "./java.js";
 import { freePorts } from "./ports.js";
 import type { ManagedProcess, ProcessSupervisor } from "./processes.js";
 import { run } from "./system.js";
@@ -32,7 +32,14 @@ export function randomClusterId(random: (size: number) => Buffer = randomBytes):
 }
 
 /** Single-node KRaft (combined broker + controller), replication factor 1 everywhere. */
-export async function startKafka(supervisor: ProcessSupervisor, java: string, libsDir: string, dir: string, logsDir: string): Promise<StartedKafka> {
+export async function startKafka(
+  supervisor: ProcessSupervisor,
+  java: string,
+  libsDir: string,
+  dir: string,
+  logsDir: string,
+  jvmProfile: JvmProfile = "quick",
+): Promise<StartedKafka> {
   const [brokerPort, controllerPort] = await freePorts(2);
   const dataDir = join(dir, "data");
   await mkdir(dataDir, { recursive: true });
@@ -69,7 +76,7 @@ export async function startKafka(supervisor: ProcessSupervisor, java: string, li
   );
   const log4j2 = await writeLog4j2Config(dir, "kafka");
   const clusterId = randomClusterId();
-  const jvm = javaArgs({ heap: "512m", classpathDir: libsDir, log4j2, tmpDir: dir });
+  const jvm = javaArgs({ heap: "512m", classpathDir: libsDir, log4j2, tmpDir: dir, profile: jvmProfile });
 
   // Format storage (what `kafka-storage.sh format` does).
   await run(java, [...jvm, "kafka.tools.StorageTool", "format", `--cluster-id=${clusterId}`, "--config", config, "--ignore-formatted"]);

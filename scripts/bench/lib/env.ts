@@ -72,7 +72,8 @@ export async function startBenchEnv(options: { postgres: boolean; connect: boole
           return startPostgres(supervisor, dir, logsDir, { password: passwords.postgres, debeziumPassword: passwords.postgresDebezium });
         })()
       : Promise.resolve(undefined),
-    startKafka(supervisor, artifacts.java, artifacts.kafkaLibsDir, kafkaDir, logsDir),
+    // the broker and Connect as their images run them: benchmarks measure what is deployed
+    startKafka(supervisor, artifacts.java, artifacts.kafkaLibsDir, kafkaDir, logsDir, "as-deployed"),
   ]);
 
   let connectRuns = 0;
@@ -86,6 +87,7 @@ export async function startBenchEnv(options: { postgres: boolean; connect: boole
       pluginDirs: Object.values(artifacts.pluginDirs),
       expectedClasses: plugins.map((p) => DEBEZIUM_CONNECTOR_CLASSES[p]),
       secrets,
+      jvmProfile: "as-deployed",
     });
   let connect: Awaited<ReturnType<typeof startWorker>> | undefined;
   if (options.connect) {
