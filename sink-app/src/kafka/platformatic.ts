@@ -237,10 +237,13 @@ class PlatformaticBatchConsumer implements BatchConsumer {
           if (commitFailures.length > 0) throw commitFailures[0];
           const write = Promise.all(writes.map((w) => w())).then(() => undefined);
           const previousCommit = committed;
-          committed = write.then(async () => {
+          committed = (async () => {
+            // the previous commit first, also when this write fails: a failing loop still
+            // finishes the commit of the batch before (below, before the stream closes)
             await previousCommit;
+            await write;
             await Promise.all(groups.map((g) => g.last.commit()));
-          });
+          })();
           written = write;
           // failures are raised by the next `await written` or the commit check; never as unhandled rejections
           written.catch(() => undefined);
