@@ -50,6 +50,7 @@ export function sinkAppConfigDraft(
     sources: sources.map((s) => ({ name: s.name, topics: s.topics, endpoint: set.endpoints?.config[s.name] })),
     http: { port: SINK_APP_HTTP_PORT },
     logLevel: deployment.sinkApp.logLevel,
+    batching: deployment.sinkApp.batching,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BatchingSchema } from "../../sink-app/src/config.js";
 
 /**
  * The deployment config: which components run as containers on this Docker host, which are
@@ -183,6 +184,7 @@ export const DeploymentSchema = z
         logLevel: z.enum(["debug", "info", "warn", "error"]).default("info").describe("Log level."),
         resources: resources.default({ memoryMb: 512 }),
         waitTimeoutSeconds: waitTimeoutSeconds(120),
+        batching: BatchingSchema.describe("How the sink-app groups records into batches: fewer records per batch hold less memory, more write more often."),
       })
       .strict()
       .prefault({}),

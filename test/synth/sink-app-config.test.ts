@@ -33,6 +33,13 @@ describe("the sink-app config the stack uploads", () => {
     expect(JSON.stringify(sinkApp.env)).toContain(`${EMBEDDED_METER_MASTER.passwordEnv}=`);
   });
 
+  it("batches as deployment.ts's sinkApp.batching says, with the sink-app's own defaults otherwise", async () => {
+    const shipped = parseSinkAppConfig(JSON.parse((await uploadedConfig()).text), "config.json");
+    expect(shipped.batching).toEqual({ maxEvents: 500, maxWaitMs: 10 });
+    const { text } = await uploadedConfig({ sinkApp: { batching: { maxEvents: 250 } } });
+    expect(parseSinkAppConfig(JSON.parse(text), "config.json").batching).toEqual({ maxEvents: 250, maxWaitMs: 10 });
+  });
+
   it("takes an external target's and an external Kafka's addresses from deployment.ts", async () => {
     const { text } = await uploadedConfig({
       kafka: { mode: "external", bootstrapServers: "b1.example.com:9092,b2.example.com:9092" },
