@@ -107,9 +107,10 @@ function decodeRow(raw: unknown, fields: Map<string, ConnectField> | null, what:
   if (raw === null || raw === undefined) return null;
   if (!isObject(raw)) throw new DecodeError(`${what} must be an object, got ${JSON.stringify(raw)}`);
   const row: DecodedRow = {};
-  for (const [column, value] of Object.entries(raw)) {
+  // for..in, not Object.entries: no [column, value] pair per column (JSON.parse objects have no inherited keys)
+  for (const column in raw) {
     try {
-      row[column] = decodeField(value, fields?.get(column));
+      row[column] = decodeField(raw[column], fields?.get(column));
     } catch (err) {
       throw new DecodeError(`${what}.${column}: ${(err as Error).message}`);
     }
@@ -217,7 +218,10 @@ export function decodeRecord(record: RecordInput): DecodedEvent {
   const keyChange = hasHeader(record.headers, "__debezium.newkey") ? "moved-away" : hasHeader(record.headers, "__debezium.oldkey") ? "moved-here" : null;
 
   return {
-    ...base,
+    topic: base.topic,
+    partition: base.partition,
+    offset: base.offset,
+    key: base.key,
     type: "change",
     op,
     connector,

@@ -37,7 +37,20 @@ const schemaCache = new Map<string, unknown>();
  */
 const recent: Array<{ bytes: Buffer; schema: unknown }> = [];
 const RECENT_SCHEMAS = 4;
-const TS_NS = /"ts_ns":(-?\d+)/g;
+const TS_NS_KEY = '"ts_ns":';
+
+/** The digits of each `"ts_ns":N` in the text, in order (a scan, not a regex: no match objects per record). */
+function tsNsDigits(text: string): string[] {
+  const out: string[] = [];
+  for (let at = text.indexOf(TS_NS_KEY); at !== -1; at = text.indexOf(TS_NS_KEY, at)) {
+    at += TS_NS_KEY.length;
+    const first = text.charCodeAt(at) === 0x2d ? at + 1 : at; // an optional minus sign
+    let end = first;
+    for (let c = text.charCodeAt(end); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++end));
+    if (end > first) out.push(text.slice(at, end));
+  }
+  return out;
+}
 
 interface IntegerScan {
   /** numbers under a "ts_ns" key, safe or not (their digits are matched to the text in order) */
@@ -62,18 +75,21 @@ function scanIntegers(value: unknown, key: string, scan: IntegerScan): IntegerSc
   return scan;
 }
 
-/** Puts the exact digits of each `"ts_ns":N` back, in document order (JSON.parse keeps that order). */
-function restoreTsNs(value: unknown, digits: string[]): void {
+/**
+ * Puts the exact digits of each `"ts_ns":N` back, in document order (JSON.parse keeps that order).
+ * `next` counts the digits used so far.
+ */
+function restoreTsNs(value: unknown, digits: string[], next = { i: 0 }): void {
   if (Array.isArray(value)) {
-    for (const v of value) restoreTsNs(v, digits);
+    for (const v of value) restoreTsNs(v, digits, next);
   } else if (value !== null && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     for (const k in obj) {
       const v = obj[k];
       if (k === "ts_ns" && typeof v === "number") {
-        const text = digits.shift()!;
+        const text = digits[next.i++]!;
         if (!Number.isSafeInteger(v)) obj[k] = BigInt(text);
-      } else restoreTsNs(v, digits);
+      } else restoreTsNs(v, digits, next);
     }
   }
 }
@@ -89,7 +105,7 @@ export function parseValueExact(text: string): unknown {
   const scan = scanIntegers(value, "", { tsNs: 0, unsafeTsNs: 0, unsafeOther: 0 });
   if (scan.unsafeOther === 0 && scan.unsafeTsNs === 0) return value;
   if (scan.unsafeOther === 0) {
-    const digits = [...text.matchAll(TS_NS)].map((m) => m[1]!);
+    const digits = tsNsDigits(text);
     // "ts_ns": inside a string value would shift the digits: then only the exact parse is trusted
     if (digits.length === scan.tsNs) {
       restoreTsNs(value, digits);

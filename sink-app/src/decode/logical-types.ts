@@ -70,9 +70,12 @@ function decimal(d: ScaledDecimal): TypedValue {
   return { kind: "decimal", text: formatDecimal(d), decimal: d };
 }
 
+/** The null value: one shared object, since nulls are common and carry nothing else. */
+export const NULL_VALUE: TypedValue = Object.freeze({ kind: "null" });
+
 /** Decode one column value by its Connect schema; throws with a readable reason. */
 export function decodeField(raw: unknown, field: ConnectField | undefined): TypedValue {
-  if (raw === null || raw === undefined) return { kind: "null" };
+  if (raw === null || raw === undefined) return NULL_VALUE;
   // Debezium sends the placeholder in place of any string-encoded value (text, json, xml, enum,
   // decimal text, zoned timestamps) and as its bytes in a bytes column.
   if (raw === UNAVAILABLE_VALUE_PLACEHOLDER) return { kind: "unavailable", text: raw };

@@ -1,7 +1,7 @@
 // Decoded Debezium event + the source's mapping -> the Meter Master change to apply. Pure.
 
 import type { DecodedEvent, DecodedRow } from "../decode/envelope.js";
-import type { TypedValue } from "../decode/logical-types.js";
+import { NULL_VALUE, type TypedValue } from "../decode/logical-types.js";
 import { isoFromEpochMs } from "../decode/time.js";
 import { TEXT_LIMITS, type TextColumnName } from "../meter-master/columns.js";
 import type { MeterMasterChange, MeterMasterRow, Unchanged } from "../meter-master/row.js";
@@ -15,7 +15,6 @@ export class MapError extends Error {
 /** A source's mapping together with the source system name it writes under. */
 export type NamedSourceMapping = SourceMapping & { sourceSystem: string };
 
-const NULL: TypedValue = { kind: "null" };
 /** Every mapped Meter Master column, null: what a column without a rule (or a key-only delete) writes. */
 const NULL_COLUMNS = Object.fromEntries(Object.keys(MAPPED_COLUMNS).map((c) => [c, null])) as Record<MappedColumn, string | null>;
 
@@ -65,6 +64,21 @@ function compile(mapping: SourceMapping): CompiledMapping {
   return compiled;
 }
 
+/** The source block of the last event that matched each mapping: a source's events come from one table. */
+const lastMatched = new WeakMap<SourceMapping, Record<string, unknown>>();
+
+function sameTable(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return a.db === b.db && a.schema === b.schema && a.table === b.table;
+}
+
+function tableMatchesMapping(mapping: SourceMapping, source: Record<string, unknown>): boolean {
+  const last = lastMatched.get(mapping);
+  if (last !== undefined && sameTable(last, source)) return true;
+  if (!tableMatches(mapping.table, source)) return false;
+  lastMatched.set(mapping, source);
+  return true;
+}
+
 function tableMatches(mappingTable: string, source: Record<string, unknown>): boolean {
   const parts = [source.db, source.schema, source.table].map((p) => (typeof p === "string" && p !== "" ? p : undefined));
   const [db, schema, table] = parts;
@@ -100,7 +114,7 @@ const UNCHANGED = Symbol("unchanged");
 
 function mapColumn({ column, normalized: r, hints }: CompiledMapping["columns"][number], row: DecodedRow): string | null | typeof UNCHANGED {
   if ("const" in r) return r.const;
-  const v = row[r.from] ?? NULL;
+  const v = row[r.from] ?? NULL_VALUE;
   if (v.kind === "unavailable") return UNCHANGED;
   if (v.kind === "null") return r.ifNull;
   switch (MAPPED_COLUMNS[column]) {
@@ -162,32 +176,32 @@ function attributesOf(mapping: SourceMapping, row: DecodedRow, unchanged: string
   return out;
 }
 
-function rowFrom(
-  mapping: NamedSourceMapping,
-  image: DecodedRow,
-  sourceKey: string,
-): Omit<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position"> {
-  const values = { ...NULL_COLUMNS };
+/** What a row carries besides its mapped values: the event's operation, time and position. */
+type RowMeta = Pick<MeterMasterRow, "is_deleted" | "source_op" | "source_ts" | "source_position">;
+
+/** A row with every mapped column null (a key-only delete). One object: rows are made per event. */
+function emptyRow(mapping: NamedSourceMapping, sourceKey: string, meta: RowMeta): MeterMasterRow {
+  return { ...NULL_COLUMNS, source_system: mapping.sourceSystem, source_key: sourceKey, attributes: {}, ...meta };
+}
+
+function rowFrom(mapping: NamedSourceMapping, image: DecodedRow, sourceKey: string, meta: RowMeta): MeterMasterRow {
+  const row = emptyRow(mapping, sourceKey, meta);
+  const values = row as unknown as Record<MappedColumn, string | null>;
   const unchanged: Unchanged = { columns: [], attributes: [] };
   for (const compiled of compile(mapping).columns) {
     const { column, rule } = compiled;
     try {
       const value = mapColumn(compiled, image);
       if (value === UNCHANGED) unchanged.columns.push(column);
-      values[column] = value === UNCHANGED ? null : value;
+      else values[column] = value;
     } catch (err) {
       const from = typeof rule === "string" ? rule : "from" in rule ? rule.from : "const";
       throw new MapError(`${column} (from ${from}): ${(err as Error).message}`);
     }
   }
-  const attributes = attributesOf(mapping, image, unchanged.attributes);
-  return {
-    source_system: mapping.sourceSystem,
-    source_key: sourceKey,
-    ...values,
-    attributes,
-    ...(unchanged.columns.length || unchanged.attributes.length ? { unchanged } : {}),
-  };
+  row.attributes = attributesOf(mapping, image, unchanged.attributes);
+  if (unchanged.columns.length || unchanged.attributes.length) row.unchanged = unchanged;
+  return row;
 }
 
 /** True when the image has every source column the mapping reads (a full before-image). */
@@ -209,10 +223,12 @@ export function mapEvent(event: DecodedEvent, mapping: NamedSourceMapping): Mete
   }
 }
 
+const TEXT_LIMIT_ENTRIES = Object.entries(TEXT_LIMITS) as Array<[TextColumnName, number]>;
+
 /** Text longer than the target column would fail the whole batch in the database: reject the event instead. */
 function checkLimits(change: MeterMasterChange): MeterMasterChange {
   if (change.kind !== "upsert" && change.kind !== "delete") return change;
-  for (const [column, limit] of Object.entries(TEXT_LIMITS) as Array<[TextColumnName, number]>) {
+  for (const [column, limit] of TEXT_LIMIT_ENTRIES) {
     const value = change.row[column];
     if (value !== null && value.length > limit) {
       throw new MapError(`${column} is ${value.length} characters, the Meter Master column holds ${limit}: ${JSON.stringify(value.slice(0, 40))}...`);
@@ -227,7 +243,7 @@ function mapEventOrThrow(event: DecodedEvent, mapping: NamedSourceMapping): Mete
 
 function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMasterChange {
   if (event.type === "tombstone") return { kind: "skip", reason: "tombstone (the delete event before it was applied)" };
-  if (!tableMatches(mapping.table, event.source)) {
+  if (!tableMatchesMapping(mapping, event.source)) {
     throw new MapError(`event is for table ${describeSourceTable(event.source)} but the ${mapping.sourceSystem} mapping is for ${mapping.table}`);
   }
   const sourceTs = event.sourceTsMs === null ? null : isoFromEpochMs(event.sourceTsMs);
@@ -235,20 +251,17 @@ function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMaste
     return { kind: "truncate", sourceSystem: mapping.sourceSystem, position: event.position, sourceTs };
   }
 
-  const meta = { source_op: event.op, source_ts: sourceTs, source_position: event.position };
   if (event.op === "d") {
     const sourceKey = canonicalKey(mapping.key, [event.before, event.key]);
+    const meta: RowMeta = { is_deleted: true, source_op: "d", source_ts: sourceTs, source_position: event.position };
     // a key-only before-image (REPLICA IDENTITY DEFAULT) carries fill values, not data
     if (event.before !== null && !event.beforeIsKeyOnly && isCompleteImage(mapping, event.before)) {
-      return { kind: "delete", hasValues: true, row: { ...rowFrom(mapping, event.before, sourceKey), is_deleted: true, ...meta } };
+      return { kind: "delete", hasValues: true, row: rowFrom(mapping, event.before, sourceKey, meta) };
     }
-    return {
-      kind: "delete",
-      hasValues: false,
-      row: { source_system: mapping.sourceSystem, source_key: sourceKey, ...NULL_COLUMNS, attributes: {}, is_deleted: true, ...meta },
-    };
+    return { kind: "delete", hasValues: false, row: emptyRow(mapping, sourceKey, meta) };
   }
   const after = event.after!;
   const sourceKey = canonicalKey(mapping.key, [after, event.key]);
-  return { kind: "upsert", row: { ...rowFrom(mapping, after, sourceKey), is_deleted: false, ...meta } };
+  const meta: RowMeta = { is_deleted: false, source_op: event.op, source_ts: sourceTs, source_position: event.position };
+  return { kind: "upsert", row: rowFrom(mapping, after, sourceKey, meta) };
 }

@@ -42,6 +42,13 @@ describe("parseConnectJson", () => {
     expect(parsed.payload.source.ts_ns).toBe(1795509933150000001n);
   });
 
+  it("matches each ts_ns to its own digits when some are null, negative or safe", () => {
+    const text = envelope(
+      '{"op":"u","ts_ns":null,"before":{"ts_ns":12},"source":{"ts_ns":-1795509933150000001,"ts_ms":1},"transaction":{"ts_ns":1795509933155123456}}',
+    );
+    expect(parseConnectJson(text)).toStrictEqual(parseJsonExact(text));
+  });
+
   it("keeps an int64 column beyond 2^53 exact", () => {
     const text = envelope('{"op":"c","after":{"id":9007199254740993},"ts_ns":1795509933155123456}');
     expect((parseConnectJson(text) as { payload: { after: { id: bigint } } }).payload.after.id).toBe(9007199254740993n);
