@@ -233,6 +233,8 @@ class PlatformaticBatchConsumer implements BatchConsumer {
           const groups = byPartition(messages);
           // prepare now (partitions in parallel, each in order), while the previous batch is written
           const writes = groups.map((g) => handler(g.batch));
+          // what the commit needs: each partition's last message, not the whole batch's records
+          const lasts = groups.map((g) => g.last);
           await written;
           if (commitFailures.length > 0) throw commitFailures[0];
           const write = Promise.all(writes.map((w) => w())).then(() => undefined);
@@ -242,7 +244,7 @@ class PlatformaticBatchConsumer implements BatchConsumer {
             // finishes the commit of the batch before (below, before the stream closes)
             await previousCommit;
             await write;
-            await Promise.all(groups.map((g) => g.last.commit()));
+            await Promise.all(lasts.map((m) => m.commit()));
           })();
           written = write;
           // failures are raised by the next `await written` or the commit check; never as unhandled rejections

@@ -37,13 +37,11 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandle
       }
     }
     const steps = planWrite(changes, deps.deleteMode);
+    // the write keeps the rows, not the records: their buffers (and the fetched batches they are
+    // slices of) can go while the rows are written
+    const where = { topic: batch.topic, partition: batch.partition, firstOffset: batch.records[0]?.offset.toString(), records: batch.records.length };
     return async () => {
-      await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), {
-        topic: batch.topic,
-        partition: batch.partition,
-        firstOffset: batch.records[0]?.offset.toString(),
-        records: batch.records.length,
-      });
+      await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), where);
       await dead.flush();
       metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
       if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
@@ -52,9 +50,9 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandle
         {
           sink: "meter-master",
           source: deps.source,
-          topic: batch.topic,
-          partition: batch.partition,
-          records: batch.records.length,
+          topic: where.topic,
+          partition: where.partition,
+          records: where.records,
           written: changes.length,
           statements: steps.length,
         },
