@@ -5,7 +5,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../sink-app/src/demo-api/faults.js";
 import { planWrite } from "../../sink-app/src/meter-master/plan.js";
-import { createPostgresStore } from "../../sink-app/src/meter-master/postgres-store.js";
+import { pgUpsert } from "../../sink-app/src/meter-master/postgres-sql.js";
+import { createPostgresStore, pgPoolConfig } from "../../sink-app/src/meter-master/postgres-store.js";
 import type { DeleteMode, MeterMasterChange, MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
 import type { MeterMasterStore } from "../../sink-app/src/meter-master/store.js";
 import { testEnv } from "../support/env.js";
@@ -311,5 +312,49 @@ describe("what a change did not carry keeps what Meter Master holds (real Postgr
       `SELECT attributes->'tags' = '{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}'::jsonb AS same, (attributes->'tags'->>'big') AS big FROM public.mm_json_digits`,
     );
     expect(res.rows).toEqual([{ same: true, big: "12345678901234567890" }]);
+  });
+});
+
+describe("each write is planned for Meter Master as it is (real PostgreSQL)", () => {
+  it("a statement first run while the table was nearly empty reads it through its primary key once it has grown", async () => {
+    const table = "mm_plan_growth";
+    await freshStore(table);
+    // only the sink's own session may replan here: no ANALYZE behind the test's back
+    await db.query(`ALTER TABLE public.${table} SET (autovacuum_enabled = false)`);
+    const env = testEnv().postgres;
+    // a session as the store opens them
+    const session = new pg.Client(
+      pgPoolConfig({
+        host: env.host,
+        port: env.port,
+        database: DB,
+        user: env.user,
+        password: env.password,
+        table: { schema: "public", table },
+        tls: { enabled: false, trustServerCertificate: false },
+      }),
+    );
+    await session.connect();
+    try {
+      const first = history(7, 1, false)[0] as Extract<MeterMasterChange, { kind: "upsert" }>;
+      const rows = Array.from({ length: 40 }, (_, i) => ({ ...first.row, source_key: `k${i}` }));
+      const upsert = (batch: MeterMasterRow[]) => pgUpsert({ schema: "public", table }, batch, false);
+      const literal = (batch: MeterMasterRow[]) => `'${String(upsert(batch).values[0]).replaceAll("'", "''")}'::jsonb`;
+      await session.query(`PREPARE upsert(jsonb) AS ${upsert(rows).text}`);
+      // PostgreSQL would switch to one cached generic plan from the sixth run on
+      for (let i = 0; i < 8; i++) await session.query(`EXECUTE upsert(${literal(rows.slice(i * 5, i * 5 + 5))})`);
+      // an initial snapshot's worth of rows
+      await db.query(
+        `INSERT INTO public.${table} (source_system, source_key, source_op, source_position)
+         SELECT 'bulk', g::text, 'c', lpad(g::text, 20, '0') FROM generate_series(1, 100000) AS g`,
+      );
+      const plan = (await session.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE upsert(${literal(rows.slice(0, 5))})`)).rows
+        .map((r) => r["QUERY PLAN"])
+        .join("\n");
+      expect(plan).toMatch(new RegExp(`Index Scan using \\w+ on ${table} cur`));
+      expect(plan).not.toMatch(new RegExp(`Seq Scan on ${table} cur`));
+    } finally {
+      await session.end();
+    }
   });
 });

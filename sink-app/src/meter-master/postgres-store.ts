@@ -19,12 +19,18 @@ export function pgPoolConfig(options: StoreConnection): pg.PoolConfig {
     max: options.poolSize ?? 4,
     connectionTimeoutMillis: 10_000,
     application_name: "meter-master-sink",
+    // Named statements are parsed once per connection, but planned on every execution: a cached
+    // generic plan is made while Meter Master is small (an initial snapshot starts from empty) and
+    // kept until the next ANALYZE. Measured: a hash join over a sequential scan of the whole table,
+    // 74.8 ms per batch of 500 at 73,000 rows, against 14.0 ms for the index plan. Needs PostgreSQL 12.
+    options: "-c plan_cache_mode=force_custom_plan",
   };
 }
 
 /**
- * A named statement: each connection parses and plans it once, not on every batch. The SQL texts
- * are a handful per table (one per step kind), the values always travel as parameters.
+ * A named statement: each connection parses it once, not on every batch (and plans it on every
+ * execution, see pgPoolConfig). The SQL texts are a handful per table (one per step kind), the
+ * values always travel as parameters.
  */
 const statementNames = new Map<string, string>();
 function prepared({ text, values }: PgStatement): pg.QueryConfig {
