@@ -8,7 +8,7 @@ import { planWrite } from "../../sink-app/src/meter-master/plan.js";
 import { pgUpsert } from "../../sink-app/src/meter-master/postgres-sql.js";
 import { createPostgresStore, pgPoolConfig } from "../../sink-app/src/meter-master/postgres-store.js";
 import type { DeleteMode, MeterMasterChange, MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
-import type { MeterMasterStore } from "../../sink-app/src/meter-master/store.js";
+import type { MeterMasterStore, StoreConnection } from "../../sink-app/src/meter-master/store.js";
 import { testEnv } from "../support/env.js";
 
 const DB = "meter_master_store_it";
@@ -81,9 +81,10 @@ let admin: pg.Client;
 let db: pg.Client;
 const stores: MeterMasterStore[] = [];
 
-async function freshStore(table: string): Promise<MeterMasterStore> {
+/** The store's connection to one table of the test database. */
+function storeConnection(table: string): StoreConnection {
   const env = testEnv().postgres;
-  const store = createPostgresStore({
+  return {
     host: env.host,
     port: env.port,
     database: DB,
@@ -91,7 +92,11 @@ async function freshStore(table: string): Promise<MeterMasterStore> {
     password: env.password,
     table: { schema: "public", table },
     tls: { enabled: false, trustServerCertificate: false },
-  });
+  };
+}
+
+async function freshStore(table: string): Promise<MeterMasterStore> {
+  const store = createPostgresStore(storeConnection(table));
   stores.push(store);
   await store.ensureTable();
   return store;
@@ -321,19 +326,8 @@ describe("each write is planned for Meter Master as it is (real PostgreSQL)", ()
     await freshStore(table);
     // only the sink's own session may replan here: no ANALYZE behind the test's back
     await db.query(`ALTER TABLE public.${table} SET (autovacuum_enabled = false)`);
-    const env = testEnv().postgres;
     // a session as the store opens them
-    const session = new pg.Client(
-      pgPoolConfig({
-        host: env.host,
-        port: env.port,
-        database: DB,
-        user: env.user,
-        password: env.password,
-        table: { schema: "public", table },
-        tls: { enabled: false, trustServerCertificate: false },
-      }),
-    );
+    const session = new pg.Client(pgPoolConfig(storeConnection(table)));
     await session.connect();
     try {
       const first = history(7, 1, false)[0] as Extract<MeterMasterChange, { kind: "upsert" }>;
