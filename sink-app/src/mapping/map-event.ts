@@ -42,6 +42,8 @@ interface CompiledMapping {
   /** source columns the mapping reads */
   used: Set<string>;
   exclude: Set<string>;
+  /** the source block of the last event that matched the mapping's table: a source's events come from one table */
+  lastMatchedSource?: Record<string, unknown>;
 }
 
 const compiledMappings = new WeakMap<SourceMapping, CompiledMapping>();
@@ -64,18 +66,16 @@ function compile(mapping: SourceMapping): CompiledMapping {
   return compiled;
 }
 
-/** The source block of the last event that matched each mapping: a source's events come from one table. */
-const lastMatched = new WeakMap<SourceMapping, Record<string, unknown>>();
-
 function sameTable(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   return a.db === b.db && a.schema === b.schema && a.table === b.table;
 }
 
 function tableMatchesMapping(mapping: SourceMapping, source: Record<string, unknown>): boolean {
-  const last = lastMatched.get(mapping);
+  const compiled = compile(mapping);
+  const last = compiled.lastMatchedSource;
   if (last !== undefined && sameTable(last, source)) return true;
   if (!tableMatches(mapping.table, source)) return false;
-  lastMatched.set(mapping, source);
+  compiled.lastMatchedSource = source;
   return true;
 }
 
