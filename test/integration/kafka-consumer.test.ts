@@ -7,7 +7,8 @@ import "../../scripts/test-env/kafkajs-lz4.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../scripts/test-env/wait.js";
 import { createPlatformaticKafka } from "../../sink-app/src/kafka/platformatic.js";
-import type { BatchHandler, KafkaClientFactory } from "../../sink-app/src/kafka/types.js";
+import type { KafkaClientFactory } from "../../sink-app/src/kafka/types.js";
+import { wholeBatches } from "../support/batches.js";
 import { testEnv } from "../support/env.js";
 
 const factories: KafkaClientFactory[] = [];
@@ -53,16 +54,14 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     const seen = new Map<number, bigint[]>();
     let writesInFlight = 0;
     let maxWritesInFlight = 0;
-    const handler: BatchHandler = (batch) => {
+    const handler = wholeBatches(async (batch) => {
       const offsets = batch.records.map((r) => r.offset);
-      return async () => {
-        writesInFlight++;
-        maxWritesInFlight = Math.max(maxWritesInFlight, writesInFlight);
-        await new Promise((r) => setTimeout(r, 15)); // a database round trip
-        seen.set(batch.partition, [...(seen.get(batch.partition) ?? []), ...offsets]);
-        writesInFlight--;
-      };
-    };
+      writesInFlight++;
+      maxWritesInFlight = Math.max(maxWritesInFlight, writesInFlight);
+      await new Promise((r) => setTimeout(r, 15)); // a database round trip
+      seen.set(batch.partition, [...(seen.get(batch.partition) ?? []), ...offsets]);
+      writesInFlight--;
+    });
     const running = consumer.run(handler);
     await waitFor("6,000 records handled", async () => ([...seen.values()].flat().length >= 6_000 ? true : undefined), { timeoutMs: 60_000 });
     await waitFor(
@@ -83,14 +82,41 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     expect(maxWritesInFlight).toBeLessThanOrEqual(2);
   });
 
+  it("fills batches under load although preparing them takes longer than maxWaitMs: only waiting counts", async () => {
+    const topic = await topicWith(1_200, 1);
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 200, maxWaitMs: 50 } });
+    const sizes: number[] = [];
+    const running = consumer.run((_topic, _partition) => {
+      let size = 0;
+      return {
+        add: () => {
+          size++;
+          // 0.5 ms of CPU per record: 100 ms per batch, twice maxWaitMs
+          const until = performance.now() + 0.5;
+          while (performance.now() < until);
+        },
+        write: async () => {
+          sizes.push(size);
+        },
+      };
+    });
+    await waitFor("1,200 records handled", async () => (sizes.reduce((a, b) => a + b, 0) >= 1_200 ? true : undefined), { timeoutMs: 60_000 });
+    await consumer.stop();
+    await running;
+    // the records were all there from the start, so no batch waited: each is full
+    expect(sizes).toEqual([200, 200, 200, 200, 200, 200]);
+  });
+
   it("hands over lz4 record batches (as Connect's producer writes them) decompressed, once each and in order", async () => {
     const topic = await topicWith(3_000, 1, CompressionTypes.LZ4);
     const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10 } });
     const seqs: number[] = [];
-    const running = consumer.run((batch) => {
-      for (const r of batch.records) seqs.push((JSON.parse(r.value!.toString("utf8")) as { seq: number }).seq);
-      return async () => undefined;
-    });
+    const running = consumer.run((_topic, _partition) => ({
+      add: (r) => {
+        seqs.push((JSON.parse(r.value!.toString("utf8")) as { seq: number }).seq);
+      },
+      write: async () => undefined,
+    }));
     await waitFor("3,000 records handled", async () => (seqs.length >= 3_000 ? true : undefined), { timeoutMs: 60_000 });
     await consumer.stop();
     await running;
@@ -102,17 +128,19 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     const groupId = `${topic}-g`;
     const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10 } });
     let calls = 0;
-    const failing: BatchHandler = () => async () => {
+    const failing = wholeBatches(async () => {
       calls++;
       if (calls === 2) throw new Error("target database down");
-    };
+    });
     await expect(first.run(failing)).rejects.toThrow("target database down");
 
     const second = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10 } });
     const offsets: bigint[] = [];
-    const running = second.run((batch) => async () => {
-      offsets.push(...batch.records.map((r) => r.offset));
-    });
+    const running = second.run(
+      wholeBatches(async (batch) => {
+        offsets.push(...batch.records.map((r) => r.offset));
+      }),
+    );
     await waitFor("the rest handed over", async () => (offsets.at(-1) === 299n ? true : undefined), { timeoutMs: 30_000 });
     await second.stop();
     await running;
@@ -124,9 +152,11 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     const topic = await topicWith(1, 1);
     const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 10, maxWaitMs: 10 } });
     let handled = 0;
-    const running = consumer.run((batch) => async () => {
-      handled += batch.records.length;
-    });
+    const running = consumer.run(
+      wholeBatches(async (batch) => {
+        handled += batch.records.length;
+      }),
+    );
     await waitFor("the one record", async () => (handled === 1 ? true : undefined), { timeoutMs: 30_000 });
     const started = Date.now();
     await consumer.stop();

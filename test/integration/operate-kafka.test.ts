@@ -9,8 +9,9 @@ import { KafkaOps } from "../../scripts/operate/kafka-ops.js";
 import type { TestEnvironmentInfo } from "../../scripts/test-env/index.js";
 import { reconcile } from "../../sink-app/src/connect/reconcile.js";
 import { createPlatformaticKafka } from "../../sink-app/src/kafka/platformatic.js";
-import type { BatchHandler, ConsumedRecord } from "../../sink-app/src/kafka/types.js";
+import type { ConsumedRecord } from "../../sink-app/src/kafka/types.js";
 import { deadLetterRecord } from "../../sink-app/src/pipeline/dead-letter.js";
+import { wholeBatches } from "../support/batches.js";
 import { cleanup, connectClient, connectTestEnv, createMetersDatabase, pollUntil, postgresSource, uniq } from "./connect-helpers.js";
 
 let env: TestEnvironmentInfo;
@@ -57,12 +58,12 @@ async function consume(
   const factory = createPlatformaticKafka({ brokers: [env.kafka.bootstrap], clientId: "it-ops", sessionTimeoutMs: 6_000 });
   const consumer = factory.consumer({ groupId: group, topics: [topic], batching: { maxEvents: 1, maxWaitMs: 0 } });
   const seen: string[] = [];
-  const handler: BatchHandler = (batch) => async () => {
+  const handler = wholeBatches(async (batch) => {
     for (const r of batch.records) {
       handle(r);
       seen.push(r.value?.toString("utf8") ?? "");
     }
-  };
+  });
   const run = consumer.run(handler).then(
     () => undefined,
     (e: Error) => e,
@@ -148,10 +149,12 @@ describe("consumer groups", () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const running = live
-      .run(() => async () => {
-        await held;
-        throw new Error("still cannot handle it");
-      })
+      .run(
+        wholeBatches(async () => {
+          await held;
+          throw new Error("still cannot handle it");
+        }),
+      )
       // It is meant to fail (the record it cannot handle); the test looks at the group, not at this.
       .catch(() => undefined);
     await pollUntil("a live member", async () => (live.isRunning() ? true : undefined));

@@ -37,98 +37,159 @@ function toRecord(message: RawMessage): ConsumedRecord {
   };
 }
 
-/** Group messages per topic-partition, each group in offset order. */
-function byPartition(messages: RawMessage[]): Array<{ batch: PartitionBatch; last: RawMessage }> {
-  const groups = new Map<string, { batch: PartitionBatch; last: RawMessage }>();
-  for (const m of messages) {
-    const id = `${m.topic}\u0000${m.partition}`;
-    let group = groups.get(id);
-    if (!group) {
-      group = { batch: { topic: m.topic, partition: m.partition, records: [] }, last: m };
-      groups.set(id, group);
-    }
-    group.batch.records.push(toRecord(m));
-    group.last = m;
-  }
-  return [...groups.values()];
-}
-
-const STOP = Symbol("stop");
-const DONE = Symbol("done");
-
 /**
  * Upper bound of one fetch response, in bytes as stored: compressed, since Connect's producer
  * writes lz4 batches (~370 bytes per Debezium change instead of ~4.6 KB; README, Benchmarks), so
- * this is ~700 changes. Each response is decoded into messages at once and they stay referenced
- * until handled (each message's Buffer is a slice that keeps its decompressed batch alive): the
- * client's default (50 MiB) would hold a whole backlog. About one batch's worth keeps the pipeline
- * fed; Kafka still returns a record batch larger than this (KIP-74), so nothing stalls.
+ * this is ~260 changes. Each response is decompressed and decoded into messages at once, and each
+ * message's Buffer is a slice that keeps its decompressed batch alive until the message is
+ * prepared (or, while the stream is paused, until it leaves the stream's buffer): the client's
+ * default (50 MiB) would hold a whole backlog. Half a batch's worth keeps the pipeline fed;
+ * measured against 256 KiB: drains of 50,000 changes peaked at 98 instead of 105 MiB at the same
+ * rate and CPU. Kafka still returns a record batch larger than this (KIP-74), so nothing stalls.
  */
-const FETCH_MAX_BYTES = 256 * 1024;
+const FETCH_MAX_BYTES = 96 * 1024;
 
 type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>["consume"]>>;
 
 /**
- * Reads a MessagesStream in paused mode with stream.read(). Its 'readable' listener stays attached
- * for the stream's life: the client stops fetching when a stream has no reader (readableFlowing
- * null), so a listener per wait would stall it between batches. Each wait leaves nothing behind
- * when it settles: waits happen once per batch for hours.
+ * Assembles batches from the stream in flowing mode: each message goes to its partition's batch
+ * in the 'data' event the client emits while it decodes a fetch, so it is prepared before the
+ * client decodes the next one. (Read later, a fetch's messages wait in the stream's buffer long
+ * enough to be copied and promoted by the young-generation collector: measured as most of the
+ * sink-app's garbage collection, README: Benchmarks.) A batch is handed on when it holds
+ * maxEvents records or maxWaitMs after its first record (see #onWaited). The stream is paused while a complete
+ * batch waits for the previous one's write, so at most one batch is written, one waits, and
+ * nothing piles up behind them.
  */
-class StreamReader {
-  #wake: ((value: boolean | typeof STOP) => void) | null = null;
-  #error: unknown = undefined;
-  readonly #onReadable = () => this.#settle(true);
-  readonly #onError = (err: unknown) => {
-    this.#error = err;
-    this.#settle(true);
-  };
+class BatchAssembler {
+  readonly #partitions = new Map<string, { batch: PartitionBatch; last: RawMessage }>();
+  #count = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** when the batch being filled got its first record, and the time spent preparing its records since */
+  #firstAt = 0;
+  #preparingMs = 0;
+  /** complete batches whose write has not resolved yet */
+  #unwritten = 0;
+  #written: Promise<void> = Promise.resolve();
+  #committed: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly #finished: Promise<void>;
+  #finish!: (error?: unknown) => void;
 
   constructor(
     private readonly stream: MessagesStream,
-    private readonly signal: AbortSignal,
+    private readonly handler: BatchHandler,
+    private readonly batching: BatchingOptions,
   ) {
-    stream.on("readable", this.#onReadable).on("end", this.#onReadable).on("close", this.#onReadable).on("error", this.#onError);
-  }
-
-  get ended(): boolean {
-    if (this.#error !== undefined) throw this.#error;
-    return this.stream.readableEnded || this.stream.destroyed;
-  }
-
-  /** Moves buffered messages into `out`, up to `max` in all; never waits. */
-  take(out: RawMessage[], max: number): void {
-    if (this.#error !== undefined) throw this.#error;
-    while (out.length < max) {
-      const m = this.stream.read() as RawMessage | null;
-      if (m === null) break;
-      out.push(m);
-    }
-  }
-
-  /** true when there may be messages to read (or the stream ended), STOP on stop, false after timeoutMs. */
-  wait(timeoutMs?: number): Promise<boolean | typeof STOP> {
-    if (this.signal.aborted) return Promise.resolve(STOP);
-    return new Promise((resolve) => {
-      const onStop = () => this.#settle(STOP);
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.#settle(false), timeoutMs);
-      this.#wake = (value) => {
-        this.#wake = null;
-        clearTimeout(timer);
-        this.signal.removeEventListener("abort", onStop);
-        resolve(value);
-      };
-      this.signal.addEventListener("abort", onStop, { once: true });
+    this.#finished = new Promise<void>((resolve, reject) => {
+      this.#finish = (error) => (error === undefined ? resolve() : reject(error));
     });
   }
 
-  detach(): void {
-    this.stream.off("readable", this.#onReadable).off("end", this.#onReadable).off("close", this.#onReadable).off("error", this.#onError);
-    this.#settle(STOP);
+  /** Resolves when the stream ended (its last batch written and committed), rejects on the first failure. */
+  run(signal: AbortSignal): Promise<void> {
+    const onStop = () => this.#close();
+    signal.addEventListener("abort", onStop, { once: true });
+    if (signal.aborted) this.#close();
+    this.stream.on("data", this.#onData).on("end", this.#onEnd).on("close", this.#onEnd).on("error", this.#onError);
+    return this.#finished.finally(() => {
+      signal.removeEventListener("abort", onStop);
+      this.stream.off("data", this.#onData).off("end", this.#onEnd).off("close", this.#onEnd).off("error", this.#onError);
+    });
   }
 
-  #settle(value: boolean | typeof STOP): void {
-    this.#wake?.(value);
+  /** Writes and commits of the batches already handed on: awaited before the stream closes. */
+  async settled(): Promise<void> {
+    await this.#written.catch(() => undefined);
+    await this.#committed.catch(() => undefined);
   }
+
+  readonly #onData = (message: RawMessage) => {
+    if (this.#closed) return; // not added, not committed: consumed again by the next member
+    const started = performance.now();
+    try {
+      const id = `${message.topic}\u0000${message.partition}`;
+      let partition = this.#partitions.get(id);
+      if (!partition) {
+        partition = { batch: this.handler(message.topic, message.partition), last: message };
+        this.#partitions.set(id, partition);
+      }
+      partition.batch.add(toRecord(message));
+      partition.last = message;
+      if (++this.#count === 1) {
+        this.#firstAt = started;
+        this.#preparingMs = 0;
+        this.#timer = setTimeout(this.#onWaited, this.batching.maxWaitMs);
+      }
+      this.#preparingMs += performance.now() - started;
+      if (this.#count >= this.batching.maxEvents) this.#handOn();
+    } catch (error) {
+      this.#fail(error);
+    }
+  };
+
+  /**
+   * A batch is handed on maxWaitMs after its first record, not counting the time spent preparing
+   * its records: that time is not waiting, and a fetch's records take longer to prepare than
+   * maxWaitMs, so counting it would hand on part-filled batches under load.
+   */
+  readonly #onWaited = () => {
+    const waited = performance.now() - this.#firstAt - this.#preparingMs;
+    if (waited >= this.batching.maxWaitMs) this.#handOn();
+    else this.#timer = setTimeout(this.#onWaited, this.batching.maxWaitMs - waited);
+  };
+
+  /** The stream ended (or was closed under us): what was read is still written and committed. */
+  readonly #onEnd = () => {
+    this.#handOn();
+    this.#closed = true;
+    this.settled().then(() => this.#finish(), this.#fail);
+  };
+
+  readonly #onError = (error: unknown) => this.#fail(error);
+
+  /** The batch being filled becomes the next write (after the previous write), and its commit. */
+  readonly #handOn = () => {
+    clearTimeout(this.#timer);
+    if (this.#count === 0 || this.#closed) return;
+    const partitions = [...this.#partitions.values()];
+    this.#partitions.clear();
+    this.#count = 0;
+    const write = this.#written.then(() => Promise.all(partitions.map((p) => p.batch.write()))).then(() => undefined);
+    const previousCommit = this.#committed;
+    // each partition's last message is what the commit needs, not the batch's records
+    const lasts = partitions.map((p) => p.last);
+    this.#committed = (async () => {
+      // the previous commit first, also when this write fails: a failing consumer still finishes
+      // the commit of the batch before it (run's caller awaits settled() before closing)
+      await previousCommit;
+      await write;
+      await Promise.all(lasts.map((m) => m.commit()));
+    })();
+    this.#written = write;
+    this.#committed.catch(this.#fail);
+    if (++this.#unwritten >= 2) this.stream.pause();
+    write.then(() => {
+      this.#unwritten--;
+      if (!this.#closed && this.stream.isPaused()) this.stream.resume();
+    }, this.#fail);
+  };
+
+  /** Stops taking messages; the batch being filled is dropped (uncommitted, so consumed again). */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#partitions.clear();
+    this.stream.pause();
+    // settled() never rejects: the failures it waits out were reported when they happened
+    void this.settled().then(() => this.#finish());
+  }
+
+  readonly #fail = (error: unknown) => {
+    this.#close();
+    this.#finish(error);
+  };
 }
 
 class PlatformaticBatchConsumer implements BatchConsumer {
@@ -166,30 +227,6 @@ class PlatformaticBatchConsumer implements BatchConsumer {
     return this.#done;
   }
 
-  /**
-   * The next batch: waits for a first message, takes what is already buffered (no await per
-   * message), then waits at most maxWaitMs for more while the batch is not full. Under load,
-   * batches fill from the buffer at once; when quiet, a change is handed on after maxWaitMs.
-   */
-  async #nextBatch(reader: StreamReader): Promise<RawMessage[] | typeof STOP | typeof DONE> {
-    const { maxEvents, maxWaitMs } = this.batching;
-    const out: RawMessage[] = [];
-    reader.take(out, maxEvents);
-    while (out.length === 0) {
-      if (reader.ended) return DONE;
-      if ((await reader.wait()) === STOP) return STOP;
-      reader.take(out, maxEvents);
-    }
-    const deadline = Date.now() + maxWaitMs;
-    while (out.length < maxEvents && !reader.ended) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      if ((await reader.wait(remaining)) !== true) break; // timeout, or stop: hand on what we have
-      reader.take(out, maxEvents);
-    }
-    return out;
-  }
-
   async #loop(handler: BatchHandler): Promise<void> {
     const consumer = new Consumer({
       clientId: this.options.clientId,
@@ -201,12 +238,6 @@ class PlatformaticBatchConsumer implements BatchConsumer {
       autocommit: false,
     });
     this.#consumer = consumer;
-    // The previous batch's write, which runs while the next one is prepared; and the commits of
-    // its offsets, which run while the next one is written (each after its own batch's write and
-    // the commit before it, so offsets only move forward, and only past written rows).
-    let written: Promise<void> = Promise.resolve();
-    let committed: Promise<void> = Promise.resolve();
-    const commitFailures: unknown[] = [];
     try {
       const stream = await consumer.consume({
         topics: this.topics,
@@ -217,47 +248,19 @@ class PlatformaticBatchConsumer implements BatchConsumer {
         maxWaitTime: 500,
         maxBytes: FETCH_MAX_BYTES,
         maxBytesPerPartition: FETCH_MAX_BYTES,
-        // messages buffered ahead of the handler, beside the batch being prepared and the one being
-        // written: a quarter batch keeps the next fetch under way (a fetch of FETCH_MAX_BYTES decodes
-        // at once anyway) and holds fewer records' buffers. Measured against a whole batch (1,000):
-        // npm run bench peak RSS 144 -> 136 MiB (182 instead of 194 us CPU per change), drains of
-        // 20,000 changes side by side 159.5 -> 154.8 MiB on average, CPU within the noise
+        // messages buffered while the stream is paused (a complete batch waiting for the write
+        // before it): a quarter batch keeps the next fetch under way without holding many records
         highWaterMark: Math.max(100, Math.ceil(this.batching.maxEvents / 4)),
       });
       this.#running = true;
-      const reader = new StreamReader(stream, this.#stop.signal);
+      const assembler = new BatchAssembler(stream, handler, this.batching);
       try {
-        while (!this.#stop.signal.aborted) {
-          const messages = await this.#nextBatch(reader);
-          if (messages === STOP || messages === DONE) break;
-          const groups = byPartition(messages);
-          // prepare now (partitions in parallel, each in order), while the previous batch is written
-          const writes = groups.map((g) => handler(g.batch));
-          // what the commit needs: each partition's last message, not the whole batch's records
-          const lasts = groups.map((g) => g.last);
-          await written;
-          if (commitFailures.length > 0) throw commitFailures[0];
-          const write = Promise.all(writes.map((w) => w())).then(() => undefined);
-          const previousCommit = committed;
-          committed = (async () => {
-            // the previous commit first, also when this write fails: a failing loop still
-            // finishes the commit of the batch before (below, before the stream closes)
-            await previousCommit;
-            await write;
-            await Promise.all(lasts.map((m) => m.commit()));
-          })();
-          written = write;
-          // failures are raised by the next `await written` or the commit check; never as unhandled rejections
-          written.catch(() => undefined);
-          committed.catch((error: unknown) => commitFailures.push(error));
-        }
-        await written;
-        await committed;
+        await assembler.run(this.#stop.signal);
       } finally {
-        // a batch still committing when the loop fails: let it finish before the stream closes
-        await committed.catch(() => undefined);
+        // a batch still being written or committed when the consumer stops or fails: let it
+        // finish before the stream closes
+        await assembler.settled();
         this.#running = false;
-        reader.detach();
         // Leaving: offsets are committed per batch already; a stream that fails to close is dropped.
         await stream.close().catch(() => undefined);
       }

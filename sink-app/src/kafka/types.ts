@@ -14,13 +14,6 @@ export interface ConsumedRecord {
   timestamp: bigint;
 }
 
-/** Records of one partition, in offset order. */
-export interface PartitionBatch {
-  topic: string;
-  partition: number;
-  records: ConsumedRecord[];
-}
-
 export interface RecordToProduce {
   topic: string;
   key: Buffer | null;
@@ -36,12 +29,23 @@ export interface BatchingOptions {
 }
 
 /**
- * Handles one partition batch in two steps. Called, it prepares the batch (decode, map: CPU
- * work, synchronous) and returns the write (I/O). The consumer prepares the next batch while the
- * previous one is being written, so CPU and database or HTTP round trips overlap; writes still
- * run one at a time, in offset order.
+ * One partition's batch while it is consumed. `add` gets each record as soon as the client
+ * decoded it from a fetch, and prepares it at once (decode, map: CPU work, synchronous), so the
+ * record is garbage before the next young-generation collection instead of being copied and
+ * promoted while it waits for the rest of its batch. `write` is the I/O, called once the batch is
+ * complete and the previous batch's write resolved.
  */
-export type BatchHandler = (batch: PartitionBatch) => () => Promise<void>;
+export interface PartitionBatch {
+  add(record: ConsumedRecord): void;
+  write(): Promise<void>;
+}
+
+/**
+ * Starts a partition's next batch. The consumer fills the next batch while the previous one is
+ * being written, so CPU and database or HTTP round trips overlap; writes still run one at a time,
+ * in offset order.
+ */
+export type BatchHandler = (topic: string, partition: number) => PartitionBatch;
 
 /**
  * A consumer group member. `run` hands every partition batch to the handler (partitions in

@@ -1,6 +1,6 @@
-// The API endpoint sink of one source: decode (and map), deliver the partition batch over HTTP,
-// dead-letter what cannot be decoded/mapped or what the endpoint rejects for good. The handler
-// resolves only once every record is delivered or dead-lettered.
+// The API endpoint sink of one source: decode (and map) each record as it is consumed, deliver the
+// partition batch over HTTP, dead-letter what cannot be decoded/mapped or what the endpoint
+// rejects for good. A batch's write resolves only once every record is delivered or dead-lettered.
 
 import {
   type DeliveryItem,
@@ -10,7 +10,7 @@ import {
   idempotencyKeyFor,
   type RejectedItem,
 } from "../delivery/http/index.js";
-import type { BatchHandler, ConsumedRecord, PartitionBatch } from "../kafka/types.js";
+import type { BatchHandler, ConsumedRecord } from "../kafka/types.js";
 import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
 import { apiItemFor, type PayloadMode } from "./api-payload.js";
 import { type BatchDeadLetters, SinkContext, type SinkDeps } from "./sink-common.js";
@@ -24,38 +24,45 @@ export interface ApiSinkDeps extends SinkDeps {
 export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
   const ctx = new SinkContext("api", deps);
   const { metrics } = deps;
-  return (batch) => {
+  return (topic, partition) => {
     const stopTimer = metrics.batchDuration.startTimer(ctx.labels);
-    metrics.eventsIn.inc(ctx.labels, batch.records.length);
     // one item per distinct change; a change redelivered inside the batch is sent once
     const items = new Map<string, DeliveryItem>();
     const recordsByKey = new Map<string, ConsumedRecord[]>();
+    const where = { topic, partition, firstOffset: undefined as string | undefined, records: 0 };
     let skipped = 0;
     const dead = ctx.deadLetters();
-    for (const record of batch.records) {
-      const event = dead.decode(record);
-      if (!event) continue;
-      let item: ReturnType<typeof apiItemFor>;
-      try {
-        item = apiItemFor(event, deps.payload, deps.source, deps.mapping);
-      } catch (err) {
-        dead.add(record, { kind: "map", message: err instanceof MapError ? err.message : String(err) });
-        continue;
-      }
-      if (item === null) {
-        skipped++;
-        continue;
-      }
-      const key = idempotencyKeyFor(item.identity);
-      if (!items.has(key)) items.set(key, { idempotencyKey: key, body: item.body });
-      recordsByKey.set(key, [...(recordsByKey.get(key) ?? []), record]);
-    }
-
-    return () => deliverAll(batch, items, recordsByKey, dead, skipped, stopTimer);
+    return {
+      add(record) {
+        where.records++;
+        where.firstOffset ??= record.offset.toString();
+        const event = dead.decode(record);
+        if (!event) return;
+        let item: ReturnType<typeof apiItemFor>;
+        try {
+          item = apiItemFor(event, deps.payload, deps.source, deps.mapping);
+        } catch (err) {
+          dead.add(record, { kind: "map", message: err instanceof MapError ? err.message : String(err) });
+          return;
+        }
+        if (item === null) {
+          skipped++;
+          return;
+        }
+        const key = idempotencyKeyFor(item.identity);
+        if (!items.has(key)) items.set(key, { idempotencyKey: key, body: item.body });
+        // the records stay: one the endpoint refuses for good goes to the dead letter topic as received
+        recordsByKey.set(key, [...(recordsByKey.get(key) ?? []), record]);
+      },
+      write() {
+        metrics.eventsIn.inc(ctx.labels, where.records);
+        return deliverAll(where, items, recordsByKey, dead, skipped, stopTimer);
+      },
+    };
   };
 
   async function deliverAll(
-    batch: PartitionBatch,
+    where: { topic: string; partition: number; firstOffset: string | undefined; records: number },
     items: Map<string, DeliveryItem>,
     recordsByKey: Map<string, ConsumedRecord[]>,
     dead: BatchDeadLetters,
@@ -103,7 +110,7 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
           throw err;
         }
       },
-      { topic: batch.topic, partition: batch.partition, firstOffset: batch.records[0]?.offset.toString(), items: items.size },
+      { ...where, items: items.size },
     );
     for (const r of rejected) {
       for (const record of recordsByKey.get(r.idempotencyKey) ?? []) {

@@ -1,6 +1,6 @@
-// The Meter Master sink: decode, map, write one partition batch; dead-letter what cannot be
-// decoded or mapped. Preparing (decode, map, plan) is synchronous; the returned write resolves
-// only when the batch is durably written.
+// The Meter Master sink: decode and map each record as it is consumed, write one partition batch;
+// dead-letter what cannot be decoded or mapped. The write resolves only when the batch is durably
+// written.
 
 import type { BatchHandler } from "../kafka/types.js";
 import { MapError, mapEvent, type NamedSourceMapping } from "../mapping/map-event.js";
@@ -18,46 +18,43 @@ export interface MeterMasterSinkDeps extends SinkDeps {
 export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandler {
   const ctx = new SinkContext("meter-master", deps);
   const { metrics } = deps;
-  return (batch) => {
+  return (topic, partition) => {
     const stopTimer = metrics.batchDuration.startTimer(ctx.labels);
-    metrics.eventsIn.inc(ctx.labels, batch.records.length);
     const dead = ctx.deadLetters();
+    // the batch keeps the mapped changes, not the records: their buffers (and the fetched batches
+    // they are slices of) can go as soon as each is mapped
     const changes: MeterMasterChange[] = [];
+    let records = 0;
     let skipped = 0;
-    for (const record of batch.records) {
-      const event = dead.decode(record);
-      if (!event) continue;
-      const change = mapEvent(event, deps.mapping);
-      if (change instanceof MapError) {
-        dead.add(record, { kind: "map", message: change.message });
-      } else if (change.kind === "skip") {
-        skipped++;
-      } else {
-        changes.push(change);
-      }
-    }
-    const steps = planWrite(changes, deps.deleteMode);
-    // the write keeps the rows, not the records: their buffers (and the fetched batches they are
-    // slices of) can go while the rows are written
-    const where = { topic: batch.topic, partition: batch.partition, firstOffset: batch.records[0]?.offset.toString(), records: batch.records.length };
-    return async () => {
-      await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), where);
-      await dead.flush();
-      metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
-      if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
-      stopTimer();
-      deps.logger.debug(
-        {
-          sink: "meter-master",
-          source: deps.source,
-          topic: where.topic,
-          partition: where.partition,
-          records: where.records,
-          written: changes.length,
-          statements: steps.length,
-        },
-        "batch written",
-      );
+    let firstOffset: string | undefined;
+    return {
+      add(record) {
+        records++;
+        firstOffset ??= record.offset.toString();
+        const event = dead.decode(record);
+        if (!event) return;
+        const change = mapEvent(event, deps.mapping);
+        if (change instanceof MapError) {
+          dead.add(record, { kind: "map", message: change.message });
+        } else if (change.kind === "skip") {
+          skipped++;
+        } else {
+          changes.push(change);
+        }
+      },
+      async write() {
+        metrics.eventsIn.inc(ctx.labels, records);
+        const steps = planWrite(changes, deps.deleteMode);
+        await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), { topic, partition, firstOffset, records });
+        await dead.flush();
+        metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
+        if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
+        stopTimer();
+        deps.logger.debug(
+          { sink: "meter-master", source: deps.source, topic, partition, records, written: changes.length, statements: steps.length },
+          "batch written",
+        );
+      },
     };
   };
 }
