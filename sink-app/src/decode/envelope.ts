@@ -74,9 +74,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** True for an object with exactly these two keys (counted without Object.keys' array per record). */
+function hasOnlyKeys(doc: Record<string, unknown>, a: string, b: string): boolean {
+  if (!(a in doc) || !(b in doc)) return false;
+  for (const key in doc) if (key !== a && key !== b) return false;
+  return true;
+}
+
 /** {"schema": {...}, "payload": ...} as written with schemas.enable=true */
 function unwrap(doc: unknown): { schema: ConnectField | null; payload: unknown } {
-  if (isObject(doc) && "payload" in doc && "schema" in doc && Object.keys(doc).length === 2) {
+  if (isObject(doc) && hasOnlyKeys(doc, "schema", "payload")) {
     return { schema: isObject(doc.schema) ? (doc.schema as unknown as ConnectField) : null, payload: doc.payload };
   }
   return { schema: null, payload: doc };

@@ -115,6 +115,11 @@ export function parseValueExact(text: string): unknown {
   return parseJsonExact(text);
 }
 
+/** A document not in the compact shape parseConnectJson expects: parsed whole. */
+function parseWhole(buf: Buffer): unknown {
+  return parseValueExact(buf.toString("utf8"));
+}
+
 /**
  * A Kafka Connect JsonConverter document (`{"schema":S,"payload":P}`), parsed exactly. The
  * schema is the same for every record of a table version and carries no large integers: it is
@@ -125,10 +130,9 @@ export function parseValueExact(text: string): unknown {
  */
 export function parseConnectJson(doc: Buffer | string): unknown {
   const buf = typeof doc === "string" ? Buffer.from(doc, "utf8") : doc;
-  const general = () => parseValueExact(buf.toString("utf8"));
   const start = SCHEMA_PREFIX.length;
   if (buf.length < start + PAYLOAD_KEY.length + 2 || buf[buf.length - 1] !== CLOSE_BRACE || buf.compare(SCHEMA_PREFIX, 0, start, 0, start) !== 0) {
-    return general();
+    return parseWhole(buf);
   }
   let schema: unknown;
   let payloadAt = -1;
@@ -146,7 +150,7 @@ export function parseConnectJson(doc: Buffer | string): unknown {
   }
   if (payloadAt < 0) {
     const at = buf.indexOf(PAYLOAD_KEY, start);
-    if (at < 0) return general();
+    if (at < 0) return parseWhole(buf);
     const schemaText = buf.toString("utf8", start, at);
     schema = schemaCache.get(schemaText);
     if (schema === undefined) {
@@ -154,7 +158,7 @@ export function parseConnectJson(doc: Buffer | string): unknown {
         schema = JSON.parse(schemaText) as unknown;
       } catch {
         // the split fell inside a string of the schema: not the compact shape after all
-        return general();
+        return parseWhole(buf);
       }
       if (schemaCache.size >= MAX_CACHED_SCHEMAS) schemaCache.delete(schemaCache.keys().next().value!);
       schemaCache.set(schemaText, schema);
@@ -167,7 +171,7 @@ export function parseConnectJson(doc: Buffer | string): unknown {
     return { schema, payload: parseValueExact(buf.toString("utf8", payloadAt, buf.length - 1)) };
   } catch {
     // more than schema and payload at the top level: the general path decides
-    return general();
+    return parseWhole(buf);
   }
 }
 

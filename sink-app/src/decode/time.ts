@@ -26,10 +26,44 @@ function floorDivMod(a: bigint, b: bigint): [bigint, bigint] {
   return [q, r];
 }
 
+/** 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z: the years whose ISO form has four digits. */
+const MIN_FAST_MS = -62_167_219_200_000;
+const MAX_FAST_MS = 253_402_300_800_000;
+
+/** "00" to "99": date and time fields are written from these instead of padded per call. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+
+/**
+ * UTC date and time of day of epoch milliseconds, as Date.toISOString writes them. Arithmetic
+ * (Howard Hinnant's days-to-civil) for years 0000-9999: this runs for several columns of every
+ * event, and Date.toISOString was the sink-app's most expensive date code (a Date object and a
+ * call into the runtime each time). Other years take toISOString's extended form (+010000-...).
+ */
 function dateTimeFromEpochMs(ms: number): { date: string; time: string } {
+  if (!Number.isInteger(ms) || ms < MIN_FAST_MS || ms >= MAX_FAST_MS) return dateTimeFromDate(ms);
+  const days = Math.floor(ms / MS_PER_DAY);
+  const secondOfDay = Math.floor((ms - days * MS_PER_DAY) / 1000);
+  const z = days + 719_468; // days since 0000-03-01
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(secondOfDay / 3600);
+  const minutes = Math.floor(secondOfDay / 60) % 60;
+  return {
+    date: `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`,
+    time: `${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[secondOfDay % 60]}`,
+  };
+}
+
+function dateTimeFromDate(ms: number): { date: string; time: string } {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) throw new Error(`timestamp out of range: ${ms}`);
-  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (or ±YYYYYY-... outside 0000-9999)
   const t = iso.indexOf("T");
   return { date: iso.slice(0, t), time: iso.slice(t + 1, t + 9) };
 }
@@ -167,9 +201,14 @@ export function dateOfInstant(instant: Instant, timeZone: string): string {
   return dateTimeFromEpochMs((instant.epochSeconds + offset) * 1000).date;
 }
 
-/** Epoch milliseconds -> "YYYY-MM-DDTHH:MM:SS.mmmZ" (Debezium source.ts_ms). */
+/** Epoch milliseconds -> "YYYY-MM-DDTHH:MM:SS.mmmZ" (Debezium source.ts_ms), as Date.toISOString writes it. */
 export function isoFromEpochMs(ms: number): string {
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) throw new Error(`timestamp out of range: ${ms}`);
-  return d.toISOString();
+  if (!Number.isInteger(ms) || ms < MIN_FAST_MS || ms >= MAX_FAST_MS) {
+    const d = new Date(ms);
+    if (Number.isNaN(d.getTime())) throw new Error(`timestamp out of range: ${ms}`);
+    return d.toISOString();
+  }
+  const { date, time } = dateTimeFromEpochMs(ms);
+  const millis = ms - Math.floor(ms / 1000) * 1000;
+  return `${date}T${time}.${millis < 100 ? (millis < 10 ? "00" : "0") : ""}${millis}Z`;
 }

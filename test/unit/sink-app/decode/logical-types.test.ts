@@ -5,6 +5,7 @@ import { type ConnectField, decodeField, typedToDecimal } from "../../../../sink
 import {
   dateFromEpochDays,
   formatInstantUtc,
+  isoFromEpochMs,
   localDateTimeFromEpoch,
   localDateTimeToInstant,
   parseZonedDateTime,
@@ -76,6 +77,30 @@ describe("Debezium temporal types", () => {
     expect(dateFromEpochDays(0)).toBe("1970-01-01");
     expect(dateFromEpochDays(-1)).toBe("1969-12-31");
     expect(decodeField(19000, { type: "int32", name: "org.apache.kafka.connect.data.Date", field: "d" })).toEqual({ kind: "date", text: "2022-01-08" });
+  });
+
+  it("writes every date and time as Date.toISOString does, in years 0000-9999 and outside them", () => {
+    // edges of months, leap days, centuries and the fast range, then a spread over all of it
+    const edges = ["0000-01-01", "0000-02-29", "1600-02-29", "1899-12-31", "1900-03-01", "1969-12-31", "1970-01-01", "2000-02-29", "2100-03-01", "9999-12-31"];
+    const samples = edges.flatMap((d) => {
+      const ms = Date.parse(`${d}T00:00:00Z`);
+      return [ms - 1, ms, ms + 86_399_999];
+    });
+    const min = Date.parse("0000-01-01T00:00:00Z");
+    const span = Date.parse("+010000-01-01T00:00:00Z") - min;
+    let seed = 42;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; // deterministic spread
+      samples.push(min + Math.floor((seed / 2 ** 31) * span));
+    }
+    samples.push(min - 1, Date.parse("+010000-01-01T00:00:00Z"), 8.64e15, -8.64e15);
+    for (const ms of samples) {
+      const iso = new Date(ms).toISOString();
+      expect(isoFromEpochMs(ms)).toBe(iso);
+      expect(localDateTimeFromEpoch(ms, "ms")).toBe(iso.slice(0, -1));
+      if (ms % 86_400_000 === 0) expect(dateFromEpochDays(ms / 86_400_000)).toBe(iso.slice(0, iso.indexOf("T")));
+    }
+    expect(() => isoFromEpochMs(8.64e15 + 1)).toThrow("out of range");
   });
 
   it("turns Time, MicroTime and NanoTime into times of day with their precision", () => {
