@@ -51,7 +51,7 @@ export function createMetrics(registry = new Registry()): { registry: Registry; 
     }),
     batchDuration: new Histogram({
       name: "sink_batch_duration_seconds",
-      help: "Time to handle one partition batch, retries included",
+      help: "Time from a partition batch's first record to its write done: preparing, waiting for the write before it, retries included",
       labelNames: ["sink", "source"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
