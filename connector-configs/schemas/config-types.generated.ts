@@ -1506,7 +1506,7 @@ export interface DeploymentFile {
        */
       maxEvents?: number;
       /**
-       * once a record arrived, how long to wait for more before handing the batch on: adds to latency when quiet
+       * once a record arrived, how long to wait for more before handing the batch on (time spent preparing its records does not count): adds to latency when quiet
        * @default 10
        */
       maxWaitMs?: number;

@@ -87,7 +87,9 @@ export const BatchingSchema = z
       .min(0)
       .max(60_000)
       .default(10)
-      .describe("once a record arrived, how long to wait for more before handing the batch on: adds to latency when quiet"),
+      .describe(
+        "once a record arrived, how long to wait for more before handing the batch on (time spent preparing its records does not count): adds to latency when quiet",
+      ),
   })
   .strict()
   .prefault({});
