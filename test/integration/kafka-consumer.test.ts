@@ -123,6 +123,66 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     expect(seqs).toEqual(Array.from({ length: 3_000 }, (_, i) => i));
   });
 
+  it("stops taking records while one batch is written and the next one waits: records in hand stay bounded", async () => {
+    const topic = await topicWith(2_000, 1);
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10 } });
+    let added = 0;
+    let written = 0;
+    let mostInHand = 0;
+    const running = consumer.run(() => {
+      let size = 0;
+      return {
+        add: () => {
+          size++;
+          added++;
+          mostInHand = Math.max(mostInHand, added - written);
+        },
+        write: async () => {
+          await new Promise((r) => setTimeout(r, 50)); // a slow database: records arrive far faster
+          written += size;
+        },
+      };
+    });
+    await waitFor("2,000 records written", async () => (written >= 2_000 ? true : undefined), { timeoutMs: 60_000 });
+    await consumer.stop();
+    await running;
+    // the batch being written and the one waiting for it; the next fills once the first is written
+    expect(mostInHand).toBeLessThanOrEqual(200);
+  });
+
+  it("fails, without committing the batch, when preparing a record throws", async () => {
+    const topic = await topicWith(300, 1);
+    const groupId = `${topic}-g`;
+    const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10 } });
+    let seen = 0;
+    const failing = wholeBatches(async () => undefined);
+    await expect(
+      first.run((t, p) => {
+        const batch = failing(t, p);
+        return {
+          add: (record) => {
+            if (++seen === 150) throw new Error("a sink bug");
+            batch.add(record);
+          },
+          write: () => batch.write(),
+        };
+      }),
+    ).rejects.toThrow("a sink bug");
+
+    const second = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10 } });
+    const offsets: bigint[] = [];
+    const running = second.run(
+      wholeBatches(async (batch) => {
+        offsets.push(...batch.records.map((r) => r.offset));
+      }),
+    );
+    await waitFor("the rest handed over", async () => (offsets.at(-1) === 299n ? true : undefined), { timeoutMs: 30_000 });
+    await second.stop();
+    await running;
+    // the first batch (offsets 0-99) was written and committed; the one that failed comes again
+    expect(offsets[0]).toBe(100n);
+  });
+
   it("does not commit a batch whose write failed: a new member gets it again", async () => {
     const topic = await topicWith(300, 1);
     const groupId = `${topic}-g`;
