@@ -54,6 +54,8 @@ const ENDPOINT_TIMEOUT_MS = 1_000;
 interface ProxyRequest {
   header: string | null;
   keys: string[];
+  /** the body was a JSON array (a batch request, whatever its length) */
+  batch: boolean;
   status: number | "aborted";
 }
 
@@ -65,12 +67,13 @@ async function startRecordingProxy(upstream: string): Promise<{ url: string; req
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      const entry: ProxyRequest = { header: null, keys: [], status: "aborted" };
+      const entry: ProxyRequest = { header: null, keys: [], batch: false, status: "aborted" };
       if (req.method === "POST") {
         const h = req.headers["idempotency-key"];
         entry.header = typeof h === "string" ? h : null;
         try {
           const parsed = JSON.parse(body.toString("utf8")) as unknown;
+          entry.batch = Array.isArray(parsed);
           const events = Array.isArray(parsed) ? parsed : [parsed];
           entry.keys = events.map((e) => String((e as { idempotencyKey?: unknown }).idempotencyKey ?? ""));
         } catch {
@@ -495,10 +498,10 @@ async function reconcileAll(p: Pipeline, deleted: Set<number>) {
   const notDelivered = [...expectedKeys.keys()].filter((k) => !deliveredKeys.has(k) && !deadLetteredKeys.has(k));
   const unexpectedDeliveries = [...deliveredKeys].filter((k) => !expectedKeys.has(k)).length;
 
-  // 4. headers seen by the proxy: a single event carries its own key; a batch its keys' hash
+  // 4. headers seen by the proxy: a single event carries its own key; a batch (also of one event) its keys' hash
   let headerMismatch = 0;
   for (const r of proxy.requests) {
-    const expected = r.keys.length === 1 ? r.keys[0] : batchIdempotencyKey(r.keys);
+    const expected = r.batch ? batchIdempotencyKey(r.keys) : r.keys[0];
     if (r.header !== expected) headerMismatch++;
   }
   const statusCounts: Record<string, number> = {};
