@@ -203,12 +203,8 @@ export function dateOfInstant(instant: Instant, timeZone: string): string {
 
 /** Epoch milliseconds -> "YYYY-MM-DDTHH:MM:SS.mmmZ" (Debezium source.ts_ms), as Date.toISOString writes it. */
 export function isoFromEpochMs(ms: number): string {
-  if (!Number.isInteger(ms) || ms < MIN_FAST_MS || ms >= MAX_FAST_MS) {
-    const d = new Date(ms);
-    if (Number.isNaN(d.getTime())) throw new Error(`timestamp out of range: ${ms}`);
-    return d.toISOString();
-  }
-  const { date, time } = dateTimeFromEpochMs(ms);
-  const millis = ms - Math.floor(ms / 1000) * 1000;
+  const whole = Math.trunc(ms); // what a Date keeps of a fractional millisecond
+  const { date, time } = dateTimeFromEpochMs(whole);
+  const millis = whole - Math.floor(whole / 1000) * 1000;
   return `${date}T${time}.${millis < 100 ? (millis < 10 ? "00" : "0") : ""}${millis}Z`;
 }

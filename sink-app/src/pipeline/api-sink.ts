@@ -13,7 +13,7 @@ import {
 import type { BatchHandler, ConsumedRecord } from "../kafka/types.js";
 import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
 import { apiItemFor, type PayloadMode } from "./api-payload.js";
-import { type BatchDeadLetters, SinkContext, type SinkDeps } from "./sink-common.js";
+import { type BatchDeadLetters, BatchOrigin, SinkContext, type SinkDeps } from "./sink-common.js";
 
 export interface ApiSinkDeps extends SinkDeps {
   delivery: HttpDelivery;
@@ -29,13 +29,12 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
     // one item per distinct change; a change redelivered inside the batch is sent once
     const items = new Map<string, DeliveryItem>();
     const recordsByKey = new Map<string, ConsumedRecord[]>();
-    const where = { topic, partition, firstOffset: undefined as string | undefined, records: 0 };
+    const origin = new BatchOrigin(topic, partition);
     let skipped = 0;
     const dead = ctx.deadLetters();
     return {
       add(record) {
-        where.records++;
-        where.firstOffset ??= record.offset.toString();
+        origin.add(record);
         const event = dead.decode(record);
         if (!event) return;
         let item: ReturnType<typeof apiItemFor>;
@@ -55,14 +54,14 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
         recordsByKey.set(key, [...(recordsByKey.get(key) ?? []), record]);
       },
       write() {
-        metrics.eventsIn.inc(ctx.labels, where.records);
-        return deliverAll(where, items, recordsByKey, dead, skipped, stopTimer);
+        metrics.eventsIn.inc(ctx.labels, origin.records);
+        return deliverAll(origin, items, recordsByKey, dead, skipped, stopTimer);
       },
     };
   };
 
   async function deliverAll(
-    where: { topic: string; partition: number; firstOffset: string | undefined; records: number },
+    origin: BatchOrigin,
     items: Map<string, DeliveryItem>,
     recordsByKey: Map<string, ConsumedRecord[]>,
     dead: BatchDeadLetters,
@@ -110,7 +109,7 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
           throw err;
         }
       },
-      { ...where, items: items.size },
+      { ...origin.context(), items: items.size },
     );
     for (const r of rejected) {
       for (const record of recordsByKey.get(r.idempotencyKey) ?? []) {

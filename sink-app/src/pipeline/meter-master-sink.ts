@@ -7,7 +7,7 @@ import { MapError, mapEvent, type NamedSourceMapping } from "../mapping/map-even
 import { planWrite } from "../meter-master/plan.js";
 import type { DeleteMode, MeterMasterChange } from "../meter-master/row.js";
 import type { MeterMasterStore } from "../meter-master/store.js";
-import { SinkContext, type SinkDeps } from "./sink-common.js";
+import { BatchOrigin, SinkContext, type SinkDeps } from "./sink-common.js";
 
 export interface MeterMasterSinkDeps extends SinkDeps {
   mapping: NamedSourceMapping;
@@ -24,13 +24,11 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandle
     // the batch keeps the mapped changes, not the records: their buffers (and the fetched batches
     // they are slices of) can go as soon as each is mapped
     const changes: MeterMasterChange[] = [];
-    let records = 0;
+    const origin = new BatchOrigin(topic, partition);
     let skipped = 0;
-    let firstOffset: string | undefined;
     return {
       add(record) {
-        records++;
-        firstOffset ??= record.offset.toString();
+        origin.add(record);
         const event = dead.decode(record);
         if (!event) return;
         const change = mapEvent(event, deps.mapping);
@@ -43,15 +41,15 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandle
         }
       },
       async write() {
-        metrics.eventsIn.inc(ctx.labels, records);
+        metrics.eventsIn.inc(ctx.labels, origin.records);
         const steps = planWrite(changes, deps.deleteMode);
-        await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), { topic, partition, firstOffset, records });
+        await ctx.retry("writing to Meter Master", () => deps.store.apply(steps), origin.context());
         await dead.flush();
         metrics.eventsOut.inc({ ...ctx.labels, outcome: "written" }, changes.length);
         if (skipped) metrics.eventsOut.inc({ ...ctx.labels, outcome: "skipped" }, skipped);
         stopTimer();
         deps.logger.debug(
-          { sink: "meter-master", source: deps.source, topic, partition, records, written: changes.length, statements: steps.length },
+          { sink: "meter-master", source: deps.source, topic, partition, records: origin.records, written: changes.length, statements: steps.length },
           "batch written",
         );
       },

@@ -27,6 +27,27 @@ export interface SinkDeps {
   activity?: ActivityLog;
 }
 
+/** Where a batch comes from, as its retries and logs name it: counted as its records are added. */
+export class BatchOrigin {
+  firstOffset: string | undefined = undefined;
+  records = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+  ) {}
+
+  add(record: ConsumedRecord): void {
+    this.records++;
+    this.firstOffset ??= record.offset.toString();
+  }
+
+  /** The fields a retry warning carries. */
+  context(): Record<string, unknown> {
+    return { topic: this.topic, partition: this.partition, firstOffset: this.firstOffset, records: this.records };
+  }
+}
+
 /** Dead letters of one batch: produced (acks=all) before the batch's offsets are committed. */
 export class BatchDeadLetters {
   readonly #records: RecordToProduce[] = [];
