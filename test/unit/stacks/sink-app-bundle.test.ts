@@ -1,6 +1,7 @@
 // The sink-app image runs bundles (sink-app/build.mjs), not node_modules: each entry point the
 // stack starts exists and runs with no node_modules at all, code the sink-app never runs is not
-// in the entry chunk, and the Kafka client's option checks still work where they are deferred.
+// in the entry chunk, Node's builtins are loaded through require, and the Kafka client's option
+// checks still work where they are deferred.
 
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -26,10 +27,10 @@ afterAll(async () => {
 });
 
 /** Runs an entry point of the copy outside the repository; resolves to its exit code and output. */
-async function node(entry: string, env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+async function node(entry: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ code: number; out: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "SINK_APP_CONFIG" && k !== "NODE_OPTIONS"));
   try {
-    const r = await run(process.execPath, [join(dir, entry)], { cwd: dir, env: { ...clean, ...env }, timeout: 30_000 });
+    const r = await run(process.execPath, [...nodeArgs, join(dir, entry)], { cwd: dir, env: { ...clean, ...env }, timeout: 30_000 });
     return { code: 0, out: r.stdout + r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -89,6 +90,32 @@ describe("the sink-app bundle", () => {
     expect(sourcesOf((file) => /chunks\/mssql-store-[^/]*\.js$/.test(file)).some((f) => f.includes("node_modules/tedious/"))).toBe(true);
     const chunks = await readdir(join(dir, "sink-app/dist/chunks"));
     expect(chunks.some((c) => c.startsWith("mssql-store-") && c.endsWith(".js"))).toBe(true);
+  });
+
+  it("takes Node's builtins through require, so loading it does not load Node's fetch stack", async () => {
+    // prints, as the process exits, which of Node's own modules behind fetch it loaded
+    const probe = join(dir, "fetch-stack-probe.mjs");
+    await writeFile(
+      probe,
+      `process.on("exit", () => console.log("FETCH STACK " + JSON.stringify(process.moduleLoadList.filter((m) => /undici|http2/.test(m)))));`,
+    );
+    const { out } = await node("sink-app/dist/main.js", {}, ["--import", probe]);
+    expect(out).toContain("SINK_APP_CONFIG is not set"); // its whole static module graph was loaded
+    expect(out).toContain("FETCH STACK []");
+
+    // the probe sees it: the same import of node:http, bundled without the plugin, loads undici and http2
+    const { BUNDLE_OPTIONS } = (await import(join(REPO, "sink-app/build.mjs"))) as { BUNDLE_OPTIONS: Parameters<typeof build>[0] };
+    const entry = join(dir, "imports-http.ts");
+    await writeFile(entry, `import { createServer } from "node:http"; console.log(typeof createServer);`);
+    const bundle = async (outfile: string, plugins: NonNullable<(typeof BUNDLE_OPTIONS)["plugins"]>) =>
+      build({ ...BUNDLE_OPTIONS, plugins, entryPoints: [entry], outfile: join(dir, outfile), logLevel: "error", absWorkingDir: join(REPO, "sink-app") });
+    await bundle("sink-app/with-plugin.js", BUNDLE_OPTIONS.plugins!);
+    await bundle(
+      "sink-app/without-plugin.js",
+      BUNDLE_OPTIONS.plugins!.filter((p) => p.name !== "builtins-through-require"),
+    );
+    expect((await node("sink-app/with-plugin.js", {}, ["--import", probe])).out).toContain("FETCH STACK []");
+    expect((await node("sink-app/without-plugin.js", {}, ["--import", probe])).out).toMatch(/FETCH STACK \[".*undici/);
   });
 
   it("still rejects invalid Kafka client options: the deferred validators compile on first use", async () => {
