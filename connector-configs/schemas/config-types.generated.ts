@@ -66,6 +66,11 @@ export interface PostgresSourceFile {
    */
   pollIntervalMs?: number;
   /**
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and ~10% less sink-app CPU per change (README, Benchmarks).
+   * @default false
+   */
+  extendedHeaders?: boolean;
+  /**
    * converters: Debezium custom converters, applied in order.
    * @default []
    */
@@ -301,6 +306,11 @@ export interface MysqlSourceFile {
    */
   pollIntervalMs?: number;
   /**
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and ~10% less sink-app CPU per change (README, Benchmarks).
+   * @default false
+   */
+  extendedHeaders?: boolean;
+  /**
    * converters: Debezium custom converters, applied in order.
    * @default []
    */
@@ -519,6 +529,11 @@ export interface MssqlSourceFile {
    * @default 100
    */
   pollIntervalMs?: number;
+  /**
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and ~10% less sink-app CPU per change (README, Benchmarks).
+   * @default false
+   */
+  extendedHeaders?: boolean;
   /**
    * converters: Debezium custom converters, applied in order.
    * @default []
@@ -740,6 +755,11 @@ export interface OracleSourceFile {
    * @default 100
    */
   pollIntervalMs?: number;
+  /**
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and ~10% less sink-app CPU per change (README, Benchmarks).
+   * @default false
+   */
+  extendedHeaders?: boolean;
   /**
    * converters: Debezium custom converters, applied in order.
    * @default []
