@@ -39,8 +39,8 @@ function toRecord(message: RawMessage): ConsumedRecord {
 
 /**
  * Upper bound of one fetch response, in bytes as stored: compressed, since Connect's producer
- * writes lz4 batches (~370 bytes per Debezium change instead of ~4.6 KB; README, Benchmarks), so
- * this is ~260 changes. Each response is decompressed and decoded into messages at once, and each
+ * writes lz4 batches (~335-360 bytes per Debezium change instead of ~4.6 KB; README, Benchmarks),
+ * so this is ~270-290 changes. Each response is decompressed and decoded into messages at once, and each
  * message's Buffer is a slice that keeps its decompressed batch alive until the message is
  * prepared (or, while the stream is paused, until it leaves the stream's buffer): the client's
  * default (50 MiB) would hold a whole backlog. Half a batch's worth keeps the pipeline fed;

@@ -51,7 +51,9 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
         const key = idempotencyKeyFor(item.identity);
         if (!items.has(key)) items.set(key, { idempotencyKey: key, body: item.body });
         // the records stay: one the endpoint refuses for good goes to the dead letter topic as received
-        recordsByKey.set(key, [...(recordsByKey.get(key) ?? []), record]);
+        const records = recordsByKey.get(key);
+        if (records) records.push(record);
+        else recordsByKey.set(key, [record]);
       },
       write() {
         metrics.eventsIn.inc(ctx.labels, origin.records);
