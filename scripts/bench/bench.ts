@@ -11,6 +11,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
 import { reportCleanup } from "../test-env/cleanup.js";
 import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
+import { treeCpuSecondsOf, machineCpuSeconds } from "../test-env/proc-stats.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import {
   intOption,
@@ -223,8 +224,51 @@ interface DrainResult {
   eventsPerSec: number;
   eventsPerSecInclStartup: number;
   cpuSeconds: number | null;
+  /** where the machine's CPU went from the first row to the last */
+  cpuDuringDrain: CpuBudget;
   timeline: Point[];
   check: Record<string, unknown>;
+}
+
+/** CPU seconds so far, per process (a server with everything it forked) and for the machine. */
+type CpuSample = { processes: Record<string, number | null>; machine: { busy: number; total: number } };
+
+/** Cores busy per process during a drain, the CPU each spent per record, and the machine's busy cores. */
+interface CpuBudget {
+  cores: Record<string, number | null>;
+  microsPerRecord: Record<string, number | null>;
+  machineBusyCores: number;
+  machineCores: number;
+}
+
+/** The sink under test (the sink-app process, or the Connect worker running the JDBC sink) and the servers beside it. */
+function cpuSampler(env: BenchEnv, sink: { name: string; cpu: () => number | null }): () => CpuSample {
+  const servers = Object.entries(env.processes).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined);
+  return () => ({
+    processes: {
+      [sink.name]: sink.cpu(),
+      ...Object.fromEntries(servers.filter(([name]) => name !== sink.name).map(([name, p]) => [name, treeCpuSecondsOf(p.pid)])),
+    },
+    machine: machineCpuSeconds(),
+  });
+}
+
+function budgetLine(budget: CpuBudget): string {
+  const each = Object.entries(budget.cores).map(([name, cores]) => `${name} ${cores ?? "?"} (${budget.microsPerRecord[name] ?? "?"} µs/record)`);
+  return `  CPU while draining, cores busy: ${each.join(", ")}; the machine ${budget.machineBusyCores} of ${budget.machineCores}`;
+}
+
+function cpuBudget(from: CpuSample, to: CpuSample, seconds: number, records: number): CpuBudget {
+  const cores: Record<string, number | null> = {};
+  const microsPerRecord: Record<string, number | null> = {};
+  for (const [name, before] of Object.entries(from.processes)) {
+    const after = to.processes[name];
+    const used = before === null || after === null || after === undefined ? null : after - before;
+    cores[name] = used === null ? null : round(used / seconds, 2);
+    microsPerRecord[name] = used === null ? null : round((used / records) * 1e6);
+  }
+  const machineCores = round((to.machine.total - from.machine.total) / seconds);
+  return { cores, microsPerRecord, machineBusyCores: round((to.machine.busy - from.machine.busy) / seconds, 2), machineCores };
 }
 
 /**
@@ -244,6 +288,8 @@ async function watchDrain(opts: {
   records: number;
   startedAt: number;
   cpu: () => number | null;
+  /** every process's CPU, sampled at the first row and at the marker */
+  sampleCpu: () => CpuSample;
   extra?: () => string;
   /** throws when the sink died (fail fast instead of waiting for the timeout) */
   assertAlive?: () => void;
@@ -252,6 +298,7 @@ async function watchDrain(opts: {
   const timeline: Point[] = [];
   let firstAt = 0;
   let lastSample = 0;
+  let cpuAtFirst: CpuSample | undefined;
   let lastCommitted = -1;
   let progressAt = Date.now();
   let lastLog = Date.now();
@@ -268,7 +315,10 @@ async function watchDrain(opts: {
         throw err;
       },
     );
-    if (exists && !firstAt) firstAt = now;
+    if (exists && !firstAt) {
+      firstAt = now;
+      cpuAtFirst = opts.sampleCpu();
+    }
     if (exists) {
       const done = await opts.target.query(opts.markerSql, opts.markerParams).then(
         (r) => (r.rowCount ?? 0) > 0,
@@ -285,6 +335,7 @@ async function watchDrain(opts: {
           drainMs,
           eventsPerSec: Math.round(opts.records / (drainMs / 1000)),
           cpuSeconds: cpu0 !== null && cpu1 !== null ? round(cpu1 - cpu0, 2) : null,
+          cpuDuringDrain: cpuBudget(cpuAtFirst!, opts.sampleCpu(), drainMs / 1000, opts.records),
           timeline,
           firstAt,
           endAt,
@@ -639,6 +690,7 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
     records,
     startedAt: appStarted,
     cpu: () => app.cpuSeconds(),
+    sampleCpu: cpuSampler(b.env, { name: "sink-app", cpu: () => app.cpuSeconds() }),
     extra: () => app.memoryLine(),
     assertAlive: () => app.assertRunning(),
     timeoutMs: 900_000,
@@ -675,6 +727,7 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
   log(
     `  sink-app: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s; ${result.eventsPerSecInclStartup} events/s incl. ${(result.startupMs / 1000).toFixed(1)} s start), ${result.cpuSeconds} CPU s, peak RSS ${drainPeakRssMiB} MiB; rows ok: ${check.ok}`,
   );
+  log(budgetLine(result.cpuDuringDrain));
   return { app, appStarted, groupId, groupIdPrefix, result, drainPeakRssMiB, truth };
 }
 
@@ -712,6 +765,7 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
     records,
     startedAt: started,
     cpu: () => cpuSecondsOf(connectPid),
+    sampleCpu: cpuSampler(b.env, { name: "connect", cpu: () => treeCpuSecondsOf(connectPid) }),
     timeoutMs: 1_800_000,
   }).catch(async (err: Error) => {
     const status = await client.status(JDBC_CONNECTOR).catch((e: Error) => `status unavailable: ${e.message}`);
@@ -736,6 +790,7 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
   log(
     `  JDBC sink: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s), Connect JVM ${result.cpuSeconds} CPU s; rows ok: ${result.check.ok}`,
   );
+  log(budgetLine(result.cpuDuringDrain));
   await client.delete(JDBC_CONNECTOR);
   deleted = true;
   return { result, config };
@@ -800,6 +855,7 @@ async function profilePhase(b: Bench, capture: Awaited<ReturnType<typeof capture
     records: capture.topicRecords,
     startedAt: started,
     cpu: () => app.cpuSeconds(),
+    sampleCpu: cpuSampler(b.env, { name: "sink-app", cpu: () => app.cpuSeconds() }),
     assertAlive: () => app.assertRunning(),
     timeoutMs: 900_000,
   });
@@ -844,7 +900,10 @@ async function main(flags: Flags): Promise<number> {
     producerCompression: flags.producerCompression ?? `${PRODUCER_COMPRESSION} (shipped worker setting)`,
     sinkAppEventsPerSec: sink.eventsPerSec,
     sinkAppCpuMicrosPerEvent: sink.cpuSeconds === null ? null : round((sink.cpuSeconds / capture.topicRecords) * 1e6),
+    sinkAppDrainCpuMicrosPerRecord: sink.cpuDuringDrain.microsPerRecord,
+    sinkAppDrainMachineBusyCores: sink.cpuDuringDrain.machineBusyCores,
     jdbcSinkEventsPerSec: jdbc?.result.eventsPerSec ?? null,
+    jdbcSinkDrainCpuMicrosPerRecord: jdbc?.result.cpuDuringDrain.microsPerRecord ?? null,
     rawPlatformaticEventsPerSec: raw.eventsPerSec,
     rawPlatformaticParsedEventsPerSec: raw.parsedEventsPerSec,
     ratioSinkAppToJdbc: jdbc ? round(sink.eventsPerSec / jdbc.result.eventsPerSec, 2) : null,

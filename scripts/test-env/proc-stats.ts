@@ -1,6 +1,6 @@
 // Memory and CPU of a process from Linux /proc: what the benchmarks report for the processes they start.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** VmRSS and VmHWM of a process in MiB (Linux /proc), or null once it is gone. */
 export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } | null {
@@ -19,12 +19,53 @@ export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } | null
 
 /** user+system CPU seconds a process has used so far (/proc/<pid>/stat), or null. */
 export function cpuSecondsOf(pid: number): number | null {
+  const fields = statFields(pid);
+  // [11], [12] are utime, stime (fields 14 and 15 of the whole line), in clock ticks
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : null;
+}
+
+/** The fields after a /proc/<pid>/stat line's command name, or null once the process is gone. */
+function statFields(pid: number | string): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[11], [12] are utime, stime (fields 14 and 15 of the whole line), in clock ticks
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of a process and every process it started, such as PostgreSQL's backends (which
+ * leave the server's process group, so the group is not enough). Children that exited count
+ * through their parent's cutime/cstime once reaped.
+ */
+export function treeCpuSecondsOf(pid: number): number {
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (!fields) continue;
+    // [1] ppid; [11]..[14] utime, stime, cutime, cstime (fields 4 and 14-17 of the whole line)
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
+  }
+  let total = 0;
+  for (const queue = [pid]; queue.length > 0; ) {
+    const next = queue.pop()!;
+    total += ticks.get(next) ?? 0;
+    queue.push(...(children.get(next) ?? []));
+  }
+  return total / 100;
+}
+
+/** CPU seconds the machine's cores have spent busy, and in all, since boot (/proc/stat). */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  const n = values.slice(0, 8).map(Number);
+  const idle = n[3]! + n[4]!;
+  const total = n.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
 }
