@@ -11,7 +11,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
 import { reportCleanup } from "../test-env/cleanup.js";
 import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
-import { treeCpuSecondsOf, machineCpuSeconds } from "../test-env/proc-stats.js";
+import { machineCpuSeconds, treeCpuSecondsOf } from "../test-env/proc-stats.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import {
   intOption,
