@@ -88,18 +88,36 @@ export function sinkAppConfig(opts: SinkAppConfigOptions): SinkAppConfigInput {
   } as SinkAppConfigInput;
 }
 
-/** NODE_OPTIONS and the glibc malloc settings (MALLOC_*) as sink-app/Dockerfile sets them. */
-export function containerEnv(dockerfileText = readFileSync(join(REPO, "sink-app/Dockerfile"), "utf8")): Record<string, string> {
-  // its instructions only: a comment may quote a setting that was measured and not shipped
-  const dockerfile = dockerfileText
+/** The Dockerfile's instructions only: a comment may quote a setting that was measured and not shipped. */
+function instructions(dockerfileText: string): string {
+  return dockerfileText
     .split("\n")
     .filter((line) => !line.trimStart().startsWith("#"))
     .join("\n");
+}
+
+const DOCKERFILE = () => readFileSync(join(REPO, "sink-app/Dockerfile"), "utf8");
+
+/** NODE_OPTIONS and the glibc malloc settings (MALLOC_*) as sink-app/Dockerfile sets them. */
+export function containerEnv(dockerfileText = DOCKERFILE()): Record<string, string> {
+  const dockerfile = instructions(dockerfileText);
   const out: Record<string, string> = {};
   const nodeOptions = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile)?.[1];
   if (nodeOptions) out.NODE_OPTIONS = nodeOptions;
   for (const [, name, value] of dockerfile.matchAll(/\b(MALLOC_[A-Z_]+)=(\d+)/g)) out[name!] = value!;
   return out;
+}
+
+/**
+ * The node flags of the image's CMD (`["node", ...flags, script]`): V8 flags Node refuses in
+ * NODE_OPTIONS, such as --initial-old-space-size, are given there.
+ */
+export function containerNodeFlags(dockerfileText = DOCKERFILE()): string[] {
+  const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(instructions(dockerfileText))?.[1];
+  if (!cmd) return [];
+  const argv = JSON.parse(cmd) as string[];
+  if (argv[0] !== "node") throw new Error(`sink-app/Dockerfile: CMD does not start node: ${cmd}`);
+  return argv.slice(1, -1);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +204,7 @@ export class SinkAppProcess {
   /** Spawns and waits until /readyz answers 200 (consumers joined, target reachable). */
   async start(readyTimeoutMs = 90_000): Promise<void> {
     const entry = await buildSinkApp(this.opts.appDir);
-    const child = spawn(process.execPath, [...(this.opts.nodeFlags ?? []), entry], {
+    const child = spawn(process.execPath, [...containerNodeFlags(), ...(this.opts.nodeFlags ?? []), entry], {
       cwd: REPO,
       env: { ...process.env, ...containerEnv(), ...this.opts.env, SINK_APP_CONFIG: this.configFile, [METER_MASTER_PASSWORD_ENV]: this.opts.password },
       stdio: ["ignore", "pipe", "pipe"],

@@ -11,7 +11,6 @@ import { ServiceContainer } from "./service-container.js";
 
 /** Entry points inside the sink-app image (relative to its WORKDIR). */
 const ENTRY = {
-  sinkApp: "sink-app/dist/main.js",
   healthcheck: "sink-app/dist/healthcheck.js",
   registrar: "sink-app/dist/connect/registrar-main.js",
   demoApi: "sink-app/dist/demo-api/main.js",
@@ -139,7 +138,7 @@ export class SinkApp extends ServiceContainer {
       network: props.network,
       hostIp: props.hostIp,
       ports: [{ internal: props.httpPort, external: props.hostPort }],
-      command: ["node", ENTRY.sinkApp],
+      // no command: the image's CMD runs it, with the V8 flags sink-app/Dockerfile gives there
       env: ["SINK_APP_CONFIG=/etc/sink-app/config.json", ...props.secretEnv.map((name) => props.secrets.env(name))],
       files: [{ path: "/etc/sink-app/config.json", content: configJson }],
       healthCheck: { test: ["CMD", "node", ENTRY.healthcheck] },

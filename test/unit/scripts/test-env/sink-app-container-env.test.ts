@@ -2,10 +2,11 @@
 // (scripts/test-env/sink-app-process.ts reads them from sink-app/Dockerfile), so what they
 // measure is what the image runs.
 
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { containerEnv } from "../../../../scripts/test-env/sink-app-process.js";
+import { containerEnv, containerNodeFlags } from "../../../../scripts/test-env/sink-app-process.js";
 
 const REPO = resolve(import.meta.dirname, "../../../..");
 
@@ -39,5 +40,21 @@ describe("the sink-app's container settings in tests and benchmarks", () => {
       "    MALLOC_TRIM_THRESHOLD_=131072",
     ].join("\n");
     expect(containerEnv(dockerfile)).toEqual({ NODE_OPTIONS: "--max-old-space-size=128", MALLOC_TRIM_THRESHOLD_: "131072" });
+  });
+
+  it("start node with the flags of the image's CMD, between node and the script", () => {
+    const dockerfile = ['# CMD ["node", "--commented-out", "x.js"]', 'CMD ["node", "--initial-old-space-size=36", "sink-app/dist/main.js"]'].join("\n");
+    expect(containerNodeFlags(dockerfile)).toEqual(["--initial-old-space-size=36"]);
+    expect(containerNodeFlags('CMD ["node", "sink-app/dist/main.js"]')).toEqual([]);
+  });
+
+  it("are all accepted by Node: NODE_OPTIONS refuses some V8 flags outright (exit 9), which is why the CMD carries those", () => {
+    const run = (args: string[], env: Record<string, string>) =>
+      spawnSync(process.execPath, [...args, "-e", ""], { env: { ...process.env, ...env }, encoding: "utf8" });
+    const asImage = run(containerNodeFlags(), containerEnv());
+    expect(asImage.stderr).toBe("");
+    expect(asImage.status).toBe(0);
+    // the CMD's flags would not start the process from NODE_OPTIONS
+    for (const flag of containerNodeFlags()) expect(run([], { NODE_OPTIONS: flag }).status, flag).toBe(9);
   });
 });
