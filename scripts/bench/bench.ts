@@ -241,13 +241,13 @@ interface CpuBudget {
   machineCores: number;
 }
 
-/** The sink under test (the sink-app process, or the Connect worker running the JDBC sink) and the servers beside it. */
-function cpuSampler(env: BenchEnv, sink: { name: string; cpu: () => number | null }): () => CpuSample {
+/** The servers (the JDBC sink runs in Connect's), and the sink-app process when it is the sink under test. */
+function cpuSampler(env: BenchEnv, sinkApp?: SinkAppProcess): () => CpuSample {
   const servers = Object.entries(env.processes).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== undefined);
   return () => ({
     processes: {
-      [sink.name]: sink.cpu(),
-      ...Object.fromEntries(servers.filter(([name]) => name !== sink.name).map(([name, p]) => [name, treeCpuSecondsOf(p.pid)])),
+      ...(sinkApp ? { "sink-app": sinkApp.cpuSeconds() } : {}),
+      ...Object.fromEntries(servers.map(([name, p]) => [name, treeCpuSecondsOf(p.pid)])),
     },
     machine: machineCpuSeconds(),
   });
@@ -690,7 +690,7 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
     records,
     startedAt: appStarted,
     cpu: () => app.cpuSeconds(),
-    sampleCpu: cpuSampler(b.env, { name: "sink-app", cpu: () => app.cpuSeconds() }),
+    sampleCpu: cpuSampler(b.env, app),
     extra: () => app.memoryLine(),
     assertAlive: () => app.assertRunning(),
     timeoutMs: 900_000,
@@ -765,7 +765,7 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
     records,
     startedAt: started,
     cpu: () => cpuSecondsOf(connectPid),
-    sampleCpu: cpuSampler(b.env, { name: "connect", cpu: () => treeCpuSecondsOf(connectPid) }),
+    sampleCpu: cpuSampler(b.env),
     timeoutMs: 1_800_000,
   }).catch(async (err: Error) => {
     const status = await client.status(JDBC_CONNECTOR).catch((e: Error) => `status unavailable: ${e.message}`);
@@ -855,7 +855,7 @@ async function profilePhase(b: Bench, capture: Awaited<ReturnType<typeof capture
     records: capture.topicRecords,
     startedAt: started,
     cpu: () => app.cpuSeconds(),
-    sampleCpu: cpuSampler(b.env, { name: "sink-app", cpu: () => app.cpuSeconds() }),
+    sampleCpu: cpuSampler(b.env, app),
     assertAlive: () => app.assertRunning(),
     timeoutMs: 900_000,
   });

@@ -48,7 +48,9 @@ export function treeCpuSecondsOf(pid: number): number {
     if (!fields) continue;
     // [1] ppid; [11]..[14] utime, stime, cutime, cstime (fields 4 and 14-17 of the whole line)
     const ppid = Number(fields[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(Number(entry));
+    else children.set(ppid, [Number(entry)]);
     ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
   }
   let total = 0;

@@ -108,16 +108,21 @@ export function containerEnv(dockerfileText = DOCKERFILE()): Record<string, stri
   return out;
 }
 
-/**
- * The node flags of the image's CMD (`["node", ...flags, script]`): V8 flags Node refuses in
- * NODE_OPTIONS, such as --initial-old-space-size, are given there.
- */
-export function containerNodeFlags(dockerfileText = DOCKERFILE()): string[] {
+/** The image's CMD, `["node", ...flags, script]`, or an empty list when it has none. */
+export function containerCommand(dockerfileText = DOCKERFILE()): string[] {
   const cmd = /^CMD\s+(\[.*\])\s*$/m.exec(instructions(dockerfileText))?.[1];
   if (!cmd) return [];
   const argv = JSON.parse(cmd) as string[];
   if (argv[0] !== "node") throw new Error(`sink-app/Dockerfile: CMD does not start node: ${cmd}`);
-  return argv.slice(1, -1);
+  return argv;
+}
+
+/**
+ * The node flags of the image's CMD: V8 flags Node refuses in NODE_OPTIONS, such as
+ * --initial-old-space-size, are given there.
+ */
+export function containerNodeFlags(dockerfileText = DOCKERFILE()): string[] {
+  return containerCommand(dockerfileText).slice(1, -1);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { containerCommand } from "../../../scripts/test-env/sink-app-process.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const run = promisify(execFile);
@@ -41,8 +42,7 @@ async function node(entry: string, env: Record<string, string> = {}, nodeArgs: s
 describe("the sink-app bundle", () => {
   it("has every entry point the stack and the image's CMD start", async () => {
     const stack = await readFile(join(REPO, "stacks/constructs/sink-app.ts"), "utf8");
-    const cmd = (await readFile(join(REPO, "sink-app/Dockerfile"), "utf8")).split("\n").filter((line) => line.startsWith("CMD "));
-    const entries = [...[stack, ...cmd].join("\n").matchAll(/"(sink-app\/dist\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    const entries = [...[...stack.matchAll(/"(sink-app\/dist\/[^"]+\.js)"/g)].map((m) => m[1]!), containerCommand().at(-1)!];
     expect(entries).toEqual(
       expect.arrayContaining([
         "sink-app/dist/main.js",
