@@ -11,7 +11,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
 import { reportCleanup } from "../test-env/cleanup.js";
 import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
-import { machineCpuSeconds, treeCpuSecondsOf } from "../test-env/proc-stats.js";
+import { machineCpuSeconds, type QuietResult, treeCpuSecondsOf, untilMachineQuiet } from "../test-env/proc-stats.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import {
   intOption,
@@ -653,8 +653,27 @@ async function capturePhase(b: Bench, seedRows: number) {
   return { ...capture, topicBytes: bytes, kafkaBytesPerChange };
 }
 
+/**
+ * Each timed phase starts once the machine is quiet: after a burst of load the JVMs' compilers
+ * and collectors keep a core or more busy for a while (README: Benchmarks), and a phase started
+ * meanwhile would share the cores with them while the next one did not.
+ */
+const QUIET = { busyCores: 0.4, windowMs: 3_000, maxWaitMs: 180_000 };
+
+async function quietBefore(phase: string): Promise<QuietResult> {
+  const quiet = await untilMachineQuiet(QUIET);
+  const seconds = (quiet.waitedMs / 1000).toFixed(0);
+  log(
+    quiet.quiet
+      ? `machine quiet before ${phase} after ${seconds} s (${quiet.busyCores} cores busy)`
+      : `machine NOT quiet before ${phase}: ${quiet.busyCores} cores still busy after ${seconds} s; the phase starts anyway`,
+  );
+  return quiet;
+}
+
 /** The ceiling: raw consumption by the sink-app's client, no processing; then with JSON.parse of every value. */
 async function rawPhase(b: Bench, records: number) {
+  const quiet = await quietBefore("raw consumption");
   log("raw consumption by @platformatic/kafka (the ceiling), 2 runs, then 1 with JSON.parse");
   const runs: RawResult[] = [];
   for (let i = 0; i < 2; i++) runs.push(await runConsumeWorker({ client: "platformatic", bootstrap: b.env.kafka.bootstrap, topic: b.topic, records }));
@@ -662,7 +681,7 @@ async function rawPhase(b: Bench, records: number) {
   for (const r of [...runs, parsed]) if (r.error) throw new Error(`raw consumption failed: ${r.error}`);
   const eventsPerSec = Math.max(...runs.map((r) => r.eventsPerSec!));
   log(`  raw: ${runs.map((r) => r.eventsPerSec).join(", ")} events/s; with JSON.parse of every value: ${parsed.eventsPerSec} events/s`);
-  return { runs, parsed, eventsPerSec, parsedEventsPerSec: parsed.eventsPerSec!, valueBytesPerChange: parsed.avgRecordBytes ?? null };
+  return { quiet, runs, parsed, eventsPerSec, parsedEventsPerSec: parsed.eventsPerSec!, valueBytesPerChange: parsed.avgRecordBytes ?? null };
 }
 
 const MARKER_SQL = "SELECT 1 FROM public.meter_master WHERE source_system = 'postgres' AND source_key = $1";
@@ -670,6 +689,7 @@ const FIRST_ROW_SQL = "SELECT count(*) AS n FROM (SELECT 1 FROM public.meter_mas
 
 /** The sink-app drains the whole topic with a fresh group, into an empty Meter Master. */
 async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>) {
+  const quiet = await quietBefore("the sink-app drain");
   const records = capture.topicRecords;
   const groupIdPrefix = `bench-${Date.now()}.`;
   const groupId = `${groupIdPrefix}meter-master.postgres`;
@@ -728,11 +748,12 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
     `  sink-app: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s; ${result.eventsPerSecInclStartup} events/s incl. ${(result.startupMs / 1000).toFixed(1)} s start), ${result.cpuSeconds} CPU s, peak RSS ${drainPeakRssMiB} MiB; rows ok: ${check.ok}`,
   );
   log(budgetLine(result.cpuDuringDrain));
-  return { app, appStarted, groupId, groupIdPrefix, result, drainPeakRssMiB, truth };
+  return { quiet, app, appStarted, groupId, groupIdPrefix, result, drainPeakRssMiB, truth };
 }
 
 /** Debezium's JDBC sink on the same topic into the same database (upserts, batch size as the sink-app's). */
 async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>, truth: { rows: number; sum: string }) {
+  const quiet = await quietBefore("the JDBC sink drain");
   const records = capture.topicRecords;
   const client = connectClient(b.env.connect!.url);
   const config = jdbcSinkConfig({
@@ -793,7 +814,7 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
   log(budgetLine(result.cpuDuringDrain));
   await client.delete(JDBC_CONNECTOR);
   deleted = true;
-  return { result, config };
+  return { quiet, result, config };
 }
 
 /** Latency with the running sink-app (shipped settings), then its RSS after a restart, caught up and idle. */
@@ -949,12 +970,18 @@ async function main(flags: Flags): Promise<number> {
     raw: { runs: raw.runs, parsed: raw.parsed },
     latency,
     profile,
-    machine: { ...machine, loadAvg1mDuringRun: summarize(loadSamples), loadAvgAtEnd: loadavg().map((v) => round(v, 2)) },
+    machine: {
+      ...machine,
+      loadAvg1mDuringRun: summarize(loadSamples),
+      loadAvgAtEnd: loadavg().map((v) => round(v, 2)),
+      quietBeforePhase: { threshold: QUIET, raw: raw.quiet, drain: drain.quiet, jdbc: jdbc?.quiet ?? null },
+    },
     notes: [
       "events/s = Kafka records of the topic (change events plus delete tombstones) divided by the time from the first row visible in the target to the last change's row visible",
       "kafkaBytesPerChange = the topic's bytes on the broker (DescribeLogDirs) / its records; jsonBytesPerChange = the average uncompressed record value a consumer receives",
       "latency = Meter Master updated_at (now() of the sink-app's write transaction) minus source_ts (Debezium's source.ts_ms, the source commit time); source->Kafka uses the Kafka record timestamp Connect set; the figure is the measured window after latency.warmup.seconds of the same load (latencyWarmupP50Ms/P99Ms: that warm-up)",
       "the JDBC sink writes the source columns (no mapping, no position guard) into a table it creates itself",
+      "raw, drain and jdbc each start once the machine is quiet (machine.quietBeforePhase); the latency phase runs straight after the JDBC phase, with its own warm-up",
     ],
   };
   const jsonFile = writeResult(`${runId}.json`, `${JSON.stringify(result, null, 2)}\n`);

@@ -71,3 +71,41 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   const total = n.reduce((a, b) => a + b, 0);
   return { busy: (total - idle) / 100, total: total / 100 };
 }
+
+export interface QuietOptions {
+  /** below this many busy cores, averaged over one window, the machine counts as quiet */
+  busyCores: number;
+  windowMs: number;
+  /** gives up after this long, and says so */
+  maxWaitMs: number;
+  /** busy CPU seconds of the machine so far; @default machineCpuSeconds().busy */
+  busySeconds?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export interface QuietResult {
+  quiet: boolean;
+  waitedMs: number;
+  /** busy cores in the last window measured, to two decimals */
+  busyCores: number;
+}
+
+/**
+ * Waits until the machine's cores are quiet: the JVMs' compilers and collectors keep working for
+ * a while after a burst of load, and a benchmark phase started meanwhile shares the cores with them.
+ */
+export async function untilMachineQuiet(options: QuietOptions): Promise<QuietResult> {
+  const busySeconds = options.busySeconds ?? (() => machineCpuSeconds().busy);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? Date.now;
+  const started = now();
+  for (;;) {
+    const [busy0, at0] = [busySeconds(), now()];
+    await sleep(options.windowMs);
+    const busyCores = Math.round(((busySeconds() - busy0) / ((now() - at0) / 1000)) * 100) / 100;
+    const waitedMs = now() - started;
+    if (busyCores < options.busyCores) return { quiet: true, waitedMs, busyCores };
+    if (waitedMs >= options.maxWaitMs) return { quiet: false, waitedMs, busyCores };
+  }
+}

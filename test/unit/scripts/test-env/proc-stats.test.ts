@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { cpuSecondsOf, machineCpuSeconds, treeCpuSecondsOf } from "../../../../scripts/test-env/proc-stats.js";
+import { cpuSecondsOf, machineCpuSeconds, treeCpuSecondsOf, untilMachineQuiet } from "../../../../scripts/test-env/proc-stats.js";
 
 describe("the benchmarks' CPU readings", () => {
   it("count what a server's forked processes used, also those that left its process group, as PostgreSQL's backends do", async () => {
@@ -34,5 +34,38 @@ describe("the benchmarks' CPU readings", () => {
     const after = machineCpuSeconds();
     expect(after.busy).toBeLessThanOrEqual(after.total);
     expect(after.busy - before.busy).toBeGreaterThanOrEqual(0.15);
+  });
+});
+
+describe("waiting for a quiet machine before a benchmark phase", () => {
+  /** a fake clock and a machine whose busy cores per window are given in turn */
+  function machine(busyPerWindow: number[]) {
+    let t = 0;
+    let busy = 0;
+    let window = 0;
+    return {
+      now: () => t,
+      busySeconds: () => busy,
+      sleep: async (ms: number) => {
+        busy += (busyPerWindow[Math.min(window++, busyPerWindow.length - 1)]! * ms) / 1000;
+        t += ms;
+      },
+    };
+  }
+
+  it("returns at the first window below the threshold, with the time it waited", async () => {
+    const result = await untilMachineQuiet({ busyCores: 0.5, windowMs: 2000, maxWaitMs: 60_000, ...machine([1.6, 1.1, 0.7, 0.3, 1.9]) });
+    expect(result).toEqual({ quiet: true, waitedMs: 8000, busyCores: 0.3 });
+  });
+
+  it("gives up after the longest wait and reports the machine as not quiet", async () => {
+    const result = await untilMachineQuiet({ busyCores: 0.5, windowMs: 2000, maxWaitMs: 6000, ...machine([1.2]) });
+    expect(result).toEqual({ quiet: false, waitedMs: 6000, busyCores: 1.2 });
+  });
+
+  it("measures the real machine when no readings are given", async () => {
+    const result = await untilMachineQuiet({ busyCores: 64, windowMs: 50, maxWaitMs: 1000 });
+    expect(result.quiet).toBe(true);
+    expect(result.busyCores).toBeGreaterThanOrEqual(0);
   });
 });

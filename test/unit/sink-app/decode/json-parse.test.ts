@@ -1,7 +1,7 @@
 // parseConnectJson must give exactly what the reviver-based parseJsonExact gives, only faster.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isRawJsonNumber, parseConnectJson, parseJsonDocumentExact, parseJsonExact, stringifyJsonExact } from "../../../../sink-app/src/decode/json.js";
 
 const FIXTURES = resolve(import.meta.dirname, "../../../fixtures/debezium");
@@ -47,6 +47,39 @@ describe("parseConnectJson", () => {
       '{"op":"u","ts_ns":null,"before":{"ts_ns":12},"source":{"ts_ns":-1795509933150000001,"ts_ms":1},"transaction":{"ts_ns":1795509933155123456}}',
     );
     expect(parseConnectJson(text)).toStrictEqual(parseJsonExact(text));
+  });
+
+  it.each([
+    [
+      "digit strings of 18 and 20 digits beside it (GSRN-like ids)",
+      '{"op":"c","after":{"gsrn":"123456789012345678","note":"id, 12345678901234567890"},"ts_ns":1795509933155123456}',
+    ],
+    ["two ts_ns that round to one double with other digits", '{"op":"u","ts_ns":1795509933155123456,"source":{"ts_ns":1795509933155123457}}'],
+    ["a ts_ns two levels down", '{"op":"c","after":{"doc":{"ts_ns":1795509933155123456}},"ts_ns":1795509933155123456}'],
+    [
+      "long fractions and exponents",
+      '{"op":"c","after":{"f":0.12345678901234567891,"g":12345678901234567.5,"h":1234567890123456789e2},"ts_ns":1795509933155123456}',
+    ],
+    ["a ts_ns in an array", '{"op":"c","after":{"list":[{"ts_ns":1795509933155123456}]},"ts_ns":1795509933155123456}'],
+    ["whitespace around the numbers", '{ "op": "c", "ts_ns": 1795509933155123456, "source": { "ts_ns": -1795509933150000001 } }'],
+  ])("gives what the exact parse gives for %s", (_name, payload) => {
+    const text = envelope(payload);
+    expect(parseConnectJson(text)).toStrictEqual(parseJsonExact(text));
+  });
+
+  it("needs no reviver (the slow path) for ts_ns beside digit strings and long fractions", () => {
+    const text = envelope(
+      '{"op":"c","after":{"gsrn":"123456789012345678","f":0.12345678901234567891},"source":{"ts_ns":1795509933150000001},"ts_ns":1795509933155123456}',
+    );
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      const parsed = parseConnectJson(text) as { payload: { ts_ns: bigint; source: { ts_ns: bigint } } };
+      expect(parsed.payload.ts_ns).toBe(1795509933155123456n);
+      expect(parsed.payload.source.ts_ns).toBe(1795509933150000001n);
+      expect(parse.mock.calls.filter((args) => args[1] !== undefined)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it("keeps an int64 column beyond 2^53 exact", () => {
