@@ -61,12 +61,12 @@ export interface PostgresSourceFile {
    */
   decimalHandlingMode?: "precise" | "double" | "string";
   /**
-   * poll.interval.ms: how long the connector waits before looking again when the source had nothing new. PostgreSQL: after five empty reads of the replication stream the connector sleeps this long, so it is what a change made on a quiet database waits before Debezium sees it. Measured (README, Benchmarks): source-to-Kafka latency p50 136 ms at 100 and 19 ms at 10 (1,000 changes/s); Connect worker CPU while idle 3.2% of a core at 100, 4.5% at 50, 7.4% at 25, 13-14% at 10. 25 halves the wait for a few % of a core.
+   * poll.interval.ms: how long the connector waits before looking again when the source had nothing new. PostgreSQL: after five empty reads of the replication stream the connector sleeps this long, so it is what a change made on a quiet database waits before Debezium sees it. Measured (docs/benchmarks.md): source-to-Kafka latency p50 136 ms at 100 and 19 ms at 10 (1,000 changes/s); Connect worker CPU while idle 3.2% of a core at 100, 4.5% at 50, 7.4% at 25, 13-14% at 10. 25 halves the wait for a few % of a core.
    * @default 25
    */
   pollIntervalMs?: number;
   /**
-   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (README, Benchmarks). true brings them back.
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (docs/benchmarks.md). true brings them back.
    * @default false
    */
   extendedHeaders?: boolean;
@@ -306,7 +306,7 @@ export interface MysqlSourceFile {
    */
   pollIntervalMs?: number;
   /**
-   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (README, Benchmarks). true brings them back.
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (docs/benchmarks.md). true brings them back.
    * @default false
    */
   extendedHeaders?: boolean;
@@ -530,7 +530,7 @@ export interface MssqlSourceFile {
    */
   pollIntervalMs?: number;
   /**
-   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (README, Benchmarks). true brings them back.
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (docs/benchmarks.md). true brings them back.
    * @default false
    */
   extendedHeaders?: boolean;
@@ -756,7 +756,7 @@ export interface OracleSourceFile {
    */
   pollIntervalMs?: number;
   /**
-   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (README, Benchmarks). true brings them back.
+   * extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (docs/benchmarks.md). true brings them back.
    * @default false
    */
   extendedHeaders?: boolean;
@@ -1521,7 +1521,7 @@ export interface DeploymentFile {
      */
     batching?: {
       /**
-       * most records in one batch; under load, batches fill from what Kafka already delivered. One batch fills while the one before it is written, so this bounds the rows in memory: 500 instead of 1,000 took the peak RSS of a drain from 130 to 117-122 MiB for the same CPU per change; 250 keeps it near 112 MiB for ~12% less throughput (README, Benchmarks)
+       * most records in one batch; under load, batches fill from what Kafka already delivered. One batch fills while the one before it is written, so this bounds the rows in memory: 500 instead of 1,000 took the peak RSS of a drain from 130 to 117-122 MiB for the same CPU per change; 250 keeps it near 112 MiB for ~12% less throughput (docs/benchmarks.md)
        * @default 500
        */
       maxEvents?: number;

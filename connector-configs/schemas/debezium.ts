@@ -77,7 +77,7 @@ const extendedHeadersSchema = z
   .boolean()
   .default(false)
   .describe(
-    "extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (README, Benchmarks). true brings them back.",
+    "extended.headers.enabled: Debezium 3 adds four `__debezium.context.*` headers (connector name, task, ...) to every record, for OpenLineage; nothing in this package reads them. Default here false (Debezium: true): measured, 6% fewer bytes per change in Kafka and 9-14% less sink-app CPU per change (docs/benchmarks.md). true brings them back.",
   );
 
 const topicPrefixSchema = z
@@ -316,7 +316,7 @@ export const postgresSourceSchema = z
     ...commonSourceShape(
       pollIntervalSchema(
         25,
-        "PostgreSQL: after five empty reads of the replication stream the connector sleeps this long, so it is what a change made on a quiet database waits before Debezium sees it. Measured (README, Benchmarks): source-to-Kafka latency p50 136 ms at 100 and 19 ms at 10 (1,000 changes/s); Connect worker CPU while idle 3.2% of a core at 100, 4.5% at 50, 7.4% at 25, 13-14% at 10. 25 halves the wait for a few % of a core.",
+        "PostgreSQL: after five empty reads of the replication stream the connector sleeps this long, so it is what a change made on a quiet database waits before Debezium sees it. Measured (docs/benchmarks.md): source-to-Kafka latency p50 136 ms at 100 and 19 ms at 10 (1,000 changes/s); Connect worker CPU while idle 3.2% of a core at 100, 4.5% at 50, 7.4% at 25, 13-14% at 10. 25 halves the wait for a few % of a core.",
       ),
     ),
     tasksMax: tasksMaxOne,

@@ -79,7 +79,7 @@ export const BatchingSchema = z
       .max(100_000)
       .default(500)
       .describe(
-        "most records in one batch; under load, batches fill from what Kafka already delivered. One batch fills while the one before it is written, so this bounds the rows in memory: 500 instead of 1,000 took the peak RSS of a drain from 130 to 117-122 MiB for the same CPU per change; 250 keeps it near 112 MiB for ~12% less throughput (README, Benchmarks)",
+        "most records in one batch; under load, batches fill from what Kafka already delivered. One batch fills while the one before it is written, so this bounds the rows in memory: 500 instead of 1,000 took the peak RSS of a drain from 130 to 117-122 MiB for the same CPU per change; 250 keeps it near 112 MiB for ~12% less throughput (docs/benchmarks.md)",
       ),
     maxWaitMs: z
       .number()

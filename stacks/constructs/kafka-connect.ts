@@ -107,7 +107,7 @@ export class KafkaConnect extends ServiceContainer {
         `CONNECT_PLUGIN_DISCOVERY=${props.pluginDiscovery}`,
         "CONNECT_OFFSET_FLUSH_INTERVAL_MS=5000",
         // Change records are JSON with their schema inline: lz4 batches hold them in ~1/12 of the
-        // bytes for the least CPU on both ends (README, Benchmarks: measured against zstd and gzip).
+        // bytes for the least CPU on both ends (docs/benchmarks.md, round 1: measured against zstd and gzip).
         "CONNECT_PRODUCER_COMPRESSION_TYPE=lz4",
         ...props.secretEnv.map((name) => props.secrets.env(name)),
       ],

@@ -56,7 +56,7 @@ type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer
  * in the 'data' event the client emits while it decodes a fetch, so it is prepared before the
  * client decodes the next one. (Read later, a fetch's messages waited in the stream's buffer
  * while the batch before them was prepared, and the young-generation collector promoted them
- * with it: drain peaks 109-114 -> 103-107 MiB, README: Benchmarks.) A batch is handed on when it
+ * with it: drain peaks 109-114 -> 103-107 MiB, docs/benchmarks.md, round 4.) A batch is handed on when it
  * holds maxEvents records or maxWaitMs after its first record (see #onWaited). The stream is
  * paused while a complete batch waits for the previous one's write, so at most one batch is
  * written, one waits, and nothing piles up behind them.

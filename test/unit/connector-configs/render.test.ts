@@ -59,7 +59,7 @@ describe("rendering the default config files", () => {
         "publication.name": "dbz_publication",
         "signal.data.collection": "public.debezium_signal",
         "publication.autocreate.mode": "all_tables",
-        // waits after empty reads of the replication stream: what a quiet-time change waits (README, Benchmarks)
+        // waits after empty reads of the replication stream: what a quiet-time change waits (docs/benchmarks.md)
         "poll.interval.ms": "25",
         "skipped.operations": "none",
       },
