@@ -38,6 +38,13 @@ import { summarizeProfile } from "./lib/profile.js";
 import { type RawResult, runConsumeWorker } from "./lib/raw.js";
 import { renderChart, type Series } from "./lib/svg.js";
 
+/**
+ * Each timed phase starts once the machine is quiet: after a burst of load the JVMs' compilers
+ * and collectors keep a core or more busy for a while (README: Benchmarks), and a phase started
+ * meanwhile would share the cores with them while the next one did not.
+ */
+const QUIET = { busyCores: 0.4, windowMs: 3_000, maxWaitMs: 180_000 };
+
 const USAGE = `
 usage: npm run bench -- [options]
 
@@ -49,6 +56,8 @@ project's Debezium PostgreSQL connector into Kafka, then on that one topic measu
   jdbc      Debezium's JDBC sink connector on the same topic into the same database
   latency   source commit -> Meter Master row under a steady change rate, shipped settings
   idle      the sink-app's RSS once started and caught up
+raw, drain and jdbc each start once the machine is quiet (under ${QUIET.busyCores} busy cores over
+${QUIET.windowMs / 1000} s; after ${QUIET.maxWaitMs / 1000} s they start anyway, and the result says so).
 
 options:
   --events N                 changes to drive (default 100000)
@@ -652,13 +661,6 @@ async function capturePhase(b: Bench, seedRows: number) {
   log(`  Kafka holds ${(bytes / 2 ** 20).toFixed(1)} MiB for ${capture.topicRecords} records: ${kafkaBytesPerChange} bytes per change`);
   return { ...capture, topicBytes: bytes, kafkaBytesPerChange };
 }
-
-/**
- * Each timed phase starts once the machine is quiet: after a burst of load the JVMs' compilers
- * and collectors keep a core or more busy for a while (README: Benchmarks), and a phase started
- * meanwhile would share the cores with them while the next one did not.
- */
-const QUIET = { busyCores: 0.4, windowMs: 3_000, maxWaitMs: 180_000 };
 
 async function quietBefore(phase: string): Promise<QuietResult> {
   const quiet = await untilMachineQuiet(QUIET);
