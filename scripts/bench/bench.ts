@@ -40,8 +40,8 @@ import { renderChart, type Series } from "./lib/svg.js";
 
 /**
  * Each timed phase starts once the machine is quiet: after a burst of load the JVMs' compilers
- * and collectors keep a core or more busy for a while (README: Benchmarks), and a phase started
- * meanwhile would share the cores with them while the next one did not.
+ * and collectors keep the cores busy for a while (6-12 s after the capture phase, measured;
+ * docs/benchmarks.md, round 7), and a phase started meanwhile would share the cores with them.
  */
 const QUIET = { busyCores: 0.4, windowMs: 3_000, maxWaitMs: 180_000 };
 
