@@ -1,6 +1,7 @@
 // Memory and CPU of a process from Linux /proc: what the benchmarks report for the processes they start.
 
 import { readdirSync, readFileSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 
 /** VmRSS and VmHWM of a process in MiB (Linux /proc), or null once it is gone. */
 export function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } | null {
@@ -80,7 +81,8 @@ export interface QuietOptions {
   maxWaitMs: number;
   /** busy CPU seconds of the machine so far; @default machineCpuSeconds().busy */
   busySeconds?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** @default setTimeout of node:timers/promises */
+  sleep?: (ms: number) => Promise<unknown>;
   now?: () => number;
 }
 
@@ -97,7 +99,7 @@ export interface QuietResult {
  */
 export async function untilMachineQuiet(options: QuietOptions): Promise<QuietResult> {
   const busySeconds = options.busySeconds ?? (() => machineCpuSeconds().busy);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? delay;
   const now = options.now ?? Date.now;
   const started = now();
   for (;;) {
