@@ -118,8 +118,8 @@ export function containerCommand(dockerfileText = DOCKERFILE()): string[] {
 }
 
 /**
- * The node flags of the image's CMD: V8 flags Node refuses in NODE_OPTIONS, such as
- * --initial-old-space-size, are given there.
+ * The node flags of the image's CMD: the sink-app's own, beside the NODE_OPTIONS every program
+ * of the image runs with, and the V8 flags Node refuses in NODE_OPTIONS (--initial-old-space-size).
  */
 export function containerNodeFlags(dockerfileText = DOCKERFILE()): string[] {
   return containerCommand(dockerfileText).slice(1, -1);

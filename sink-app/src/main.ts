@@ -3,9 +3,11 @@
 // variables the config names. SIGTERM/SIGINT stop it gracefully (in-flight batches finish and
 // commit); a second signal exits at once.
 
+import { getHeapSpaceStatistics } from "node:v8";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { loadSinkAppConfig, type SinkAppConfig, targetPort, targetSchema } from "./config.js";
+import { type ExposedGc, startIdleMemoryTrim } from "./idle-memory.js";
 import { createPlatformaticKafka } from "./kafka/platformatic.js";
 import type { MeterMasterStore } from "./meter-master/store.js";
 import { startHealthServer } from "./observability/http-server.js";
@@ -108,8 +110,15 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
 
+  // The image's CMD starts node with --expose-gc for this (sink-app/Dockerfile).
+  const trim = startIdleMemoryTrim({
+    gc: (globalThis as { gc?: ExposedGc }).gc,
+    youngGenerationBytes: () => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0,
+    onTrim: ({ beforeBytes, afterBytes, ms }) =>
+      logger.info({ youngGenerationMiB: [beforeBytes / 2 ** 20, afterBytes / 2 ** 20], ms: Math.round(ms) }, "idle: young generation handed back"),
+  });
   const kafka = createPlatformaticKafka({ brokers: cfg.kafka.brokers, clientId: cfg.kafka.clientId, sessionTimeoutMs: cfg.kafka.sessionTimeoutMs });
-  app = await startSinkApp(cfg, { kafka, store, logger, registry });
+  app = await startSinkApp(cfg, { kafka, store, logger, registry, onBatch: trim.busy });
   logger.info({}, "sink-app running");
 }
 

@@ -33,6 +33,8 @@ export interface SinkAppDeps {
   lagIntervalMs?: number;
   /** Kafka Connect client of the connector supervisor; default a ConnectClient on cfg.connect.url */
   connect?: SupervisorOptions["client"];
+  /** called as each batch starts, in every sink and source (main.ts: the idle memory trim) */
+  onBatch?: () => void;
 }
 
 export interface RunningSinkApp {
@@ -153,13 +155,22 @@ export async function startSinkApp(cfg: SinkAppConfig, deps: SinkAppDeps): Promi
     }
   }
 
+  const { onBatch } = deps;
+  const handler = (worker: SinkWorker): BatchHandler =>
+    onBatch
+      ? (topic, partition) => {
+          onBatch();
+          return worker.handler(topic, partition);
+        }
+      : worker.handler;
+
   let stopping = false;
   // A consumer that fails (broker gone, group coordinator moved) is rejoined with backoff; its
   // uncommitted batch is simply consumed again. Other workers are not affected.
   const supervise = async (worker: SinkWorker): Promise<void> => {
     for (let attempt = 1; !stopping; attempt++) {
       try {
-        await worker.consumer.run(worker.handler);
+        await worker.consumer.run(handler(worker));
         if (stopping) return;
         logger.warn({ worker: worker.name }, "consumer ended unexpectedly; rejoining");
       } catch (err) {

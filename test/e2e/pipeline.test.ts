@@ -319,6 +319,16 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
     expect((await meterMasterRows(meterMaster, "mysql")).live.length).toBeGreaterThan(0);
   });
 
+  it("hands its young generation back once idle (the image's 8 MiB semi-spaces, trimmed through --expose-gc)", async () => {
+    // a start grows the young generation; with no batch for two idle checks (5 s each) it is handed back
+    await sink.kill("SIGKILL");
+    await sink.start();
+    const young = () => sink.metric("sink_app_nodejs_heap_space_size_total_bytes", { space: "new" });
+    await waitUntil("the young generation back at 2 MiB or less", async () => ((await young()) <= 2 * 2 ** 20 ? true : undefined), 20_000);
+    const sinceStart = sink.log.slice(sink.log.lastIndexOf('"msg":"sink-app starting"'));
+    expect(sinceStart).toContain('"msg":"idle: young generation handed back"');
+  });
+
   it("stops gracefully on SIGTERM: in-flight batches are committed and the process exits 0", async () => {
     const code = await sink.kill("SIGTERM");
     expect(code, sink.log.slice(-2000)).toBe(0);
