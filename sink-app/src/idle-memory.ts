@@ -1,12 +1,12 @@
 // Hands V8's young generation back to the system once the sink-app is idle.
 //
-// The image lets the young generation grow to two semi-spaces of 8 MiB (sink-app/Dockerfile): a
-// batch's rows then survive fewer scavenges, which takes ~18% off the CPU per change of a drain
+// The image lets the young generation grow to two semi-spaces of 4 MiB (sink-app/Dockerfile): a
+// batch's rows then survive fewer scavenges, which takes ~10% off the CPU per change of a drain
 // (docs/benchmarks.md, round 8). V8 grows it under load, and also while the process starts, but
 // shrinks it only when its memory reducer runs: 8-20 s later, or not at all while nothing is
-// allocated, so an idle sink-app would hold ~9 MiB more than it needs. So once no batch has
+// allocated, so an idle sink-app would hold ~8 MiB more than it needs. So once no batch has
 // started for a while and the young generation is larger than a small one, the sink-app asks V8
-// for one memory-reducing collection (60-110 ms here), once per idle spell.
+// for one memory-reducing collection (60-100 ms here), once per idle spell.
 
 /** V8's gc() as `--expose-gc` installs it (the options form, V8 11 and later). */
 export type ExposedGc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;

@@ -319,7 +319,7 @@ describe("end to end: PostgreSQL and MariaDB through Debezium into Meter Master 
     expect((await meterMasterRows(meterMaster, "mysql")).live.length).toBeGreaterThan(0);
   });
 
-  it("hands its young generation back once idle (the image's 8 MiB semi-spaces, trimmed through --expose-gc)", async () => {
+  it("hands its young generation back once idle (the image's 4 MiB semi-spaces, trimmed through --expose-gc)", async () => {
     // a start grows the young generation; with no batch for two idle checks (5 s each) it is handed back
     await sink.kill("SIGKILL");
     await sink.start();
