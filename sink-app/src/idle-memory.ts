@@ -8,7 +8,7 @@
 // started for a while and the young generation is larger than a small one, the sink-app asks V8
 // for one memory-reducing collection (60-100 ms here), once per idle spell.
 
-/** V8's gc() as `--expose-gc` installs it (the options form, V8 11 and later). */
+/** V8's gc() as `--expose-gc` installs it, in the options form Node 22's V8 takes (a test calls the real one). */
 export type ExposedGc = (options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
 
 export interface IdleMemoryTrimOptions {
