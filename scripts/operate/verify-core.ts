@@ -186,7 +186,7 @@ export function expectedRow(mapping: NamedSourceMapping, ref: SourceTableRef, ro
   if (change instanceof MapError) {
     let key: string | null = null;
     try {
-      key = canonicalKey(mapping.key, [row]);
+      key = canonicalKey(mapping.key, row);
     } catch {
       key = null;
     }

@@ -284,7 +284,7 @@ async function existingKeys(t: SourceTarget, src: SourceTable, keyColumns: Param
     const p = keyParts(k, keyColumns.length);
     return p ? [p] : [];
   });
-  const canonical = (rows: Awaited<ReturnType<SourceTable["keysIn"]>>) => rows.map((r) => canonicalKey(t.mapping.key, [presentRow(keyColumns, r)]));
+  const canonical = (rows: Awaited<ReturnType<SourceTable["keysIn"]>>) => rows.map((r) => canonicalKey(t.mapping.key, presentRow(keyColumns, r)));
   try {
     return new Set(canonical(await src.keysIn(t.mapping.key, parsed)));
   } catch {

@@ -172,20 +172,57 @@ function hasHeader(headers: Array<[string, Buffer | null]>, name: string): boole
 }
 
 /**
+ * A row change whose key and before-image are decoded when first read. Meter Master upserts
+ * read neither (with REPLICA IDENTITY FULL every update carries a whole before-image), and
+ * decoding them anyway cost ~11% of the sink-app's CPU per change (docs/benchmarks.md, round 9).
+ * A malformed key or before-image throws its DecodeError where it is read, so only a sink that
+ * needs it dead-letters the record.
+ */
+class DecodedChange implements ChangeEvent {
+  readonly type = "change";
+  beforeIsKeyOnly = false;
+  #key: DecodedRow | null | undefined;
+  #before: DecodedRow | null | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: bigint,
+    readonly op: ChangeEvent["op"],
+    readonly connector: ConnectorKind,
+    readonly after: DecodedRow | null,
+    readonly source: SourceBlock,
+    readonly position: string,
+    readonly sourceTsMs: number | null,
+    readonly keyChange: ChangeEvent["keyChange"],
+    readonly hasSchema: boolean,
+    readonly payload: Record<string, unknown>,
+    private readonly rawKey: Buffer | null,
+    private readonly rowFields: Map<string, ConnectField> | null,
+  ) {}
+
+  get key(): DecodedRow | null {
+    if (this.#key === undefined) this.#key = decodeKey(this.rawKey);
+    return this.#key;
+  }
+
+  get before(): DecodedRow | null {
+    if (this.#before === undefined) this.#before = decodeRow(this.payload.before, this.rowFields, "before");
+    return this.#before;
+  }
+}
+
+/**
  * Decode a Debezium record. Throws DecodeError (the record goes to the dead letter topic) for
- * anything that is not a Debezium row-change envelope.
+ * anything that is not a Debezium row-change envelope. A change's key and before-image are
+ * decoded when first read (see DecodedChange).
  */
 export function decodeRecord(record: RecordInput): DecodedEvent {
-  const base = {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: decodeKey(record.key),
-  };
-  if (record.value === null || record.value.length === 0) return { ...base, type: "tombstone" };
+  const { topic, partition, offset } = record;
+  if (record.value === null || record.value.length === 0) return { topic, partition, offset, key: decodeKey(record.key), type: "tombstone" };
 
   const { schema, payload } = unwrap(parseBuffer(record.value, "record value"));
-  if (payload === null) return { ...base, type: "tombstone" };
+  if (payload === null) return { topic, partition, offset, key: decodeKey(record.key), type: "tombstone" };
   if (!isObject(payload)) throw new DecodeError(`record value is not a Debezium envelope object`);
 
   const op = payload.op;
@@ -207,39 +244,38 @@ export function decodeRecord(record: RecordInput): DecodedEvent {
   const tsMs = source.ts_ms;
   const sourceTsMs = typeof tsMs === "number" ? tsMs : typeof tsMs === "bigint" ? Number(tsMs) : null;
 
-  if (op === "t") return { ...base, type: "truncate", connector, source, position, sourceTsMs, payload };
+  if (op === "t") return { topic, partition, offset, key: decodeKey(record.key), type: "truncate", connector, source, position, sourceTsMs, payload };
   if (op !== "c" && op !== "u" && op !== "d" && op !== "r") {
     throw new DecodeError(`unsupported op ${JSON.stringify(op)} (expected c, u, d, r or t)`);
   }
 
   const envelopeFields = fieldsByName(schema);
   const rowFields = fieldsByName(envelopeFields?.get("after") ?? envelopeFields?.get("before"));
-  const before = decodeRow(payload.before, rowFields, "before");
   const after = decodeRow(payload.after, rowFields, "after");
   if ((op === "c" || op === "u" || op === "r") && after === null) throw new DecodeError(`op "${op}" without "after" row`);
-  if (op === "d" && before === null && base.key === null) {
-    throw new DecodeError(`op "d" with neither "before" row nor record key: the deleted row cannot be identified`);
-  }
-
-  const beforeIsKeyOnly = op === "d" && isKeyOnlyImage(payload.before, rowFields, base.key);
   const keyChange = hasHeader(record.headers, "__debezium.newkey") ? "moved-away" : hasHeader(record.headers, "__debezium.oldkey") ? "moved-here" : null;
-
-  return {
-    topic: base.topic,
-    partition: base.partition,
-    offset: base.offset,
-    key: base.key,
-    type: "change",
+  const event = new DecodedChange(
+    topic,
+    partition,
+    offset,
     op,
     connector,
-    before,
     after,
     source,
     position,
     sourceTsMs,
-    beforeIsKeyOnly,
     keyChange,
-    hasSchema: schema !== null,
+    schema !== null,
     payload,
-  };
+    record.key,
+    rowFields,
+  );
+  if (op === "d") {
+    // a delete reads both now: they are what identifies the deleted row
+    if (event.before === null && event.key === null) {
+      throw new DecodeError(`op "d" with neither "before" row nor record key: the deleted row cannot be identified`);
+    }
+    event.beforeIsKeyOnly = isKeyOnlyImage(payload.before, rowFields, event.key);
+  }
+  return event;
 }

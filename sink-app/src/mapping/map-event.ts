@@ -137,13 +137,22 @@ function keyPart(v: TypedValue): string | number {
   return text;
 }
 
-/** source_key: text of a single key column, or a JSON array of the parts for a composite key. */
-export function canonicalKey(keyColumns: string[], rows: Array<DecodedRow | null>): string {
+function present(row: DecodedRow | null, column: string): TypedValue | undefined {
+  const v = row?.[column];
+  return v === undefined || v.kind === "null" ? undefined : v;
+}
+
+/**
+ * source_key: text of a single key column, or a JSON array of the parts for a composite key.
+ * A column the image lacks comes from the record key, read only then: an event decodes its key
+ * on first read (envelope.ts).
+ */
+export function canonicalKey(keyColumns: string[], image: DecodedRow | null, event?: { readonly key: DecodedRow | null }): string {
   const parts = keyColumns.map((column) => {
-    const row = rows.find((r) => r !== null && r[column] !== undefined && r[column].kind !== "null");
-    if (!row) throw new MapError(`key column "${column}" is missing or null in the event`);
+    const v = present(image, column) ?? (event ? present(event.key, column) : undefined);
+    if (v === undefined) throw new MapError(`key column "${column}" is missing or null in the event`);
     try {
-      return keyPart(row[column]!);
+      return keyPart(v);
     } catch (err) {
       throw new MapError(`key column "${column}" ${(err as Error).message}`);
     }
@@ -219,7 +228,8 @@ export function mapEvent(event: DecodedEvent, mapping: NamedSourceMapping): Mete
     return mapEventOrThrow(event, mapping);
   } catch (err) {
     if (err instanceof MapError) return err;
-    return new MapError((err as Error).message);
+    // a DecodeError here comes from a key or before-image decoded on first read (envelope.ts)
+    return new MapError((err as Error).message, { cause: err });
   }
 }
 
@@ -252,7 +262,7 @@ function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMaste
   }
 
   if (event.op === "d") {
-    const sourceKey = canonicalKey(mapping.key, [event.before, event.key]);
+    const sourceKey = canonicalKey(mapping.key, event.before, event);
     const meta: RowMeta = { is_deleted: true, source_op: "d", source_ts: sourceTs, source_position: event.position };
     // a key-only before-image (REPLICA IDENTITY DEFAULT) carries fill values, not data
     if (event.before !== null && !event.beforeIsKeyOnly && isCompleteImage(mapping, event.before)) {
@@ -261,7 +271,7 @@ function mapChange(event: DecodedEvent, mapping: NamedSourceMapping): MeterMaste
     return { kind: "delete", hasValues: false, row: emptyRow(mapping, sourceKey, meta) };
   }
   const after = event.after!;
-  const sourceKey = canonicalKey(mapping.key, [after, event.key]);
+  const sourceKey = canonicalKey(mapping.key, after, event);
   const meta: RowMeta = { is_deleted: false, source_op: event.op, source_ts: sourceTs, source_position: event.position };
   return { kind: "upsert", row: rowFrom(mapping, after, sourceKey, meta) };
 }

@@ -22,9 +22,9 @@ function plainRow(row: DecodedRow | null): Record<string, unknown> | null {
 /** source_key of a change event: by the mapping's key columns, else the record key's columns in order. */
 function sourceKeyOf(event: DecodedEvent, mapping: NamedSourceMapping | undefined): string {
   if (event.type === "truncate") return "*";
-  const images = event.type === "change" ? [event.after ?? event.before, event.key] : [event.key];
-  if (mapping) return canonicalKey(mapping.key, images);
-  if (event.key !== null) return canonicalKey(Object.keys(event.key), [event.key]);
+  const image = event.type === "change" ? (event.after ?? event.before) : null;
+  if (mapping) return canonicalKey(mapping.key, image, event);
+  if (event.key !== null) return canonicalKey(Object.keys(event.key), event.key);
   throw new MapError("record has no key and the source has no mapping naming its key columns");
 }
 

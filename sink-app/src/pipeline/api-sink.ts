@@ -11,7 +11,7 @@ import {
   type RejectedItem,
 } from "../delivery/http/index.js";
 import type { BatchHandler, ConsumedRecord } from "../kafka/types.js";
-import { MapError, type NamedSourceMapping } from "../mapping/map-event.js";
+import type { NamedSourceMapping } from "../mapping/map-event.js";
 import { apiItemFor, type PayloadMode } from "./api-payload.js";
 import { type BatchDeadLetters, BatchOrigin, SinkContext, type SinkDeps } from "./sink-common.js";
 
@@ -41,7 +41,7 @@ export function createApiHandler(deps: ApiSinkDeps): BatchHandler {
         try {
           item = apiItemFor(event, deps.payload, deps.source, deps.mapping);
         } catch (err) {
-          dead.add(record, { kind: "map", message: err instanceof MapError ? err.message : String(err) });
+          dead.unmappable(record, err);
           return;
         }
         if (item === null) {

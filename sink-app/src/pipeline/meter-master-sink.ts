@@ -33,7 +33,7 @@ export function createMeterMasterHandler(deps: MeterMasterSinkDeps): BatchHandle
         if (!event) return;
         const change = mapEvent(event, deps.mapping);
         if (change instanceof MapError) {
-          dead.add(record, { kind: "map", message: change.message });
+          dead.unmappable(record, change);
         } else if (change.kind === "skip") {
           skipped++;
         } else {

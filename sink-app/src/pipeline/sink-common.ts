@@ -1,6 +1,6 @@
 // What both sinks share: identity, dead letter handling, retries, metrics and logging.
 
-import { type DecodedEvent, decodeRecord } from "../decode/envelope.js";
+import { type DecodedEvent, DecodeError, decodeRecord } from "../decode/envelope.js";
 import type { DeliveryLogger } from "../delivery/http/types.js";
 import type { ConsumedRecord, RecordProducer, RecordToProduce } from "../kafka/types.js";
 import type { ActivityLog } from "../observability/activity.js";
@@ -87,6 +87,15 @@ export class BatchDeadLetters {
       this.add(record, { kind: "decode", message: (err as Error).message });
       return undefined;
     }
+  }
+
+  /**
+   * A decoded event that cannot become what the sink writes. A key or before-image is decoded
+   * when the mapping first reads it, so its DecodeError arrives here, and keeps its kind.
+   */
+  unmappable(record: ConsumedRecord, err: unknown): void {
+    const undecodable = err instanceof DecodeError || (err instanceof Error && err.cause instanceof DecodeError);
+    this.add(record, { kind: undecodable ? "decode" : "map", message: err instanceof Error ? err.message : String(err) });
   }
 
   /** Produce them, retrying until Kafka took them. */

@@ -109,6 +109,38 @@ describe("decoding Debezium envelopes without the JSON schema", () => {
   });
 });
 
+/** postgres/update.json with a before-image and a record key that cannot be decoded by their schemas. */
+function malformedImages(op: "u" | "d") {
+  const value = fixtureJson("postgres/update.json");
+  value.payload.op = op;
+  value.payload.before.installed_on = "not a day";
+  if (op === "d") value.payload.after = null;
+  const key = { schema: { type: "struct", fields: [{ field: "id", type: "int64" }] }, payload: { id: "not an integer" } };
+  return record(value, { key });
+}
+
+describe("images decoded when first read", () => {
+  it("decodes an update whose before-image and key are malformed, and throws only when one is read", () => {
+    const event = decodeRecord(malformedImages("u"));
+    if (event.type !== "change") throw new Error(`expected a change event, got ${event.type}`);
+    expect(event.after!.installed_on).toEqual({ kind: "date", text: "2021-04-15" });
+    expect(() => event.before).toThrow(DecodeError);
+    expect(() => event.before).toThrow(/^before\.installed_on: io\.debezium\.time\.Date expects an integer/);
+    expect(() => event.key).toThrow(/^key\.id: int64 expects an integer/);
+  });
+
+  it("reads a delete's before-image and key while decoding: they identify the deleted row", () => {
+    expect(() => decodeRecord(malformedImages("d"))).toThrow(DecodeError);
+  });
+
+  it("decodes each image once, however often it is read", () => {
+    const event = change("postgres/update.json", { key: { id: 1001 } });
+    expect(event.before).toBe(event.before);
+    expect(event.key).toBe(event.key);
+    expect(event.key).toEqual({ id: { kind: "raw", value: 1001 } });
+  });
+});
+
 describe("tombstones, truncates and records that are not change events", () => {
   it("treats a null value as the tombstone that follows a delete", () => {
     const event = decodeRecord(record(null, { key: { id: 1001 } }));

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import meterMasterConfig from "../../../../connector-configs/meter-master.js";
-import { decodeRecord } from "../../../../sink-app/src/decode/envelope.js";
+import { DecodeError, decodeRecord } from "../../../../sink-app/src/decode/envelope.js";
 import { MapError, mapEvent, type NamedSourceMapping } from "../../../../sink-app/src/mapping/map-event.js";
 import { type MeterMasterMapping, parseMeterMasterMapping, parseSourceMapping } from "../../../../sink-app/src/mapping/schema.js";
 import { ConfigError } from "../../../../sink-app/src/validation.js";
@@ -214,6 +214,25 @@ describe("mapping errors become MapError values (dead letter), never exceptions"
     const event = fixtureJson("mssql/create.json");
     delete event.payload.after.MeterKey;
     expect((mapEvent(decodeRecord(record(event)), named("mssql")) as MapError).message).toMatch(/key column "MeterKey" is missing/);
+  });
+
+  it("maps an update without reading its before-image or record key (they are decoded when first read)", () => {
+    const event = fixtureJson("postgres/update.json");
+    event.payload.before.installed_on = "not a day";
+    const key = { schema: { type: "struct", fields: [{ field: "id", type: "int64" }] }, payload: { id: "not an integer" } };
+    expect(mapEvent(decodeRecord(record(event, { key })), named("postgres"))).toMatchObject({ kind: "upsert", row: { source_key: "1001" } });
+  });
+
+  it("takes a key column the row lacks from the record key, and names a key that cannot be decoded", () => {
+    const event = fixtureJson("postgres/update.json");
+    delete event.payload.after.id;
+    expect(mapEvent(decodeRecord(record(event, { key: { id: 1001 } })), named("postgres"))).toMatchObject({ row: { source_key: "1001" } });
+    const key = { schema: { type: "struct", fields: [{ field: "id", type: "int64" }] }, payload: { id: "not an integer" } };
+    const result = mapEvent(decodeRecord(record(event, { key })), named("postgres"));
+    expect(result).toBeInstanceOf(MapError);
+    expect((result as MapError).message).toMatch(/^key\.id: int64 expects an integer/);
+    // the sinks dead-letter it as a decode failure (sink-common.ts, BatchDeadLetters.unmappable)
+    expect((result as MapError).cause).toBeInstanceOf(DecodeError);
   });
 
   it("asks for an encoding when a schema-less date arrives as a number", () => {
