@@ -1,6 +1,8 @@
 // Exact decimal arithmetic on (unscaled bigint, scale) pairs: no floating point ever touches
 // a meter reading.
 
+import { flatText } from "./flat-text.js";
+
 export interface ScaledDecimal {
   unscaled: bigint;
   /** digits after the decimal point; may be negative (value = unscaled * 10^-scale) */
@@ -53,11 +55,11 @@ export function formatDecimal(d: ScaledDecimal): string {
   let digits = (negative ? -d.unscaled : d.unscaled).toString();
   if (d.scale > 0) {
     digits = digits.padStart(d.scale + 1, "0");
-    digits = `${digits.slice(0, -d.scale)}.${digits.slice(-d.scale)}`;
+    digits = flatText([digits.slice(0, -d.scale), ".", digits.slice(-d.scale)]);
   } else if (d.scale < 0 && d.unscaled !== 0n) {
     digits = digits + "0".repeat(-d.scale);
   }
-  return negative && d.unscaled !== 0n ? `-${digits}` : digits;
+  return negative && d.unscaled !== 0n ? flatText(["-", digits]) : digits;
 }
 
 /** Round half away from zero to `scale` digits (what SQL Server and PostgreSQL do on cast). */

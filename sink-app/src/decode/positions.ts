@@ -3,6 +3,8 @@
 // Every numeric part is zero-padded to a fixed width, so lexicographic == numeric order.
 // Positions are only ever compared within one source system (one connector).
 
+import { flatText } from "./flat-text.js";
+
 export type SourceBlock = Record<string, unknown>;
 
 const U64_WIDTH = 20; // 18446744073709551615
@@ -48,7 +50,7 @@ export function postgresPosition(source: SourceBlock): string {
   if (!present(current)) current = lsn;
   if (!present(lastCommit)) lastCommit = current;
   if (!present(current)) throw new Error("source has neither lsn nor sequence");
-  return `${padded(lastCommit, "sequence[0]")}/${padded(current, "lsn")}`;
+  return flatText([padded(lastCommit, "sequence[0]"), "/", padded(current, "lsn")]);
 }
 
 /**
@@ -60,7 +62,7 @@ export function binlogPosition(source: SourceBlock): string {
   if (typeof file !== "string" || file === "") throw new Error("source.file (binlog file name) is missing");
   const m = /\.(\d+)$/.exec(file);
   if (!m) throw new Error(`source.file has no numeric binlog suffix: ${file}`);
-  return `${padded(m[1], "file", U32_WIDTH)}/${padded(source.pos, "pos")}/${padded(source.row ?? 0, "row", U32_WIDTH)}`;
+  return flatText([padded(m[1], "file", U32_WIDTH), "/", padded(source.pos, "pos"), "/", padded(source.row ?? 0, "row", U32_WIDTH)]);
 }
 
 const MSSQL_LSN = /^[0-9a-f]{8}:[0-9a-f]{8}:[0-9a-f]{4}$/i;
@@ -80,7 +82,13 @@ function mssqlLsn(value: unknown, what: string): string {
  */
 export function sqlServerPosition(source: SourceBlock): string {
   if (!present(source.commit_lsn)) throw new Error("source.commit_lsn is missing");
-  return `${mssqlLsn(source.commit_lsn, "commit_lsn")}/${mssqlLsn(source.change_lsn, "change_lsn")}/${padded(source.event_serial_no ?? 0, "event_serial_no", U32_WIDTH)}`;
+  return flatText([
+    mssqlLsn(source.commit_lsn, "commit_lsn"),
+    "/",
+    mssqlLsn(source.change_lsn, "change_lsn"),
+    "/",
+    padded(source.event_serial_no ?? 0, "event_serial_no", U32_WIDTH),
+  ]);
 }
 
 /** Redo record address " 0x0000a1.0002f4c1.0010 " -> fixed-width decimal parts. */
@@ -105,7 +113,7 @@ export function oraclePosition(source: SourceBlock): string {
   // RAC offsets write "scn:thread:txid"; the event block normally holds only the number
   if (typeof commit === "string" && commit.includes(":")) commit = commit.split(":")[0];
   if (!present(commit)) commit = scn;
-  return `${padded(commit, "commit_scn")}/${padded(scn, "scn")}/${oracleRsId(source.rs_id)}/${padded(source.ssn ?? 0, "ssn", U32_WIDTH)}`;
+  return flatText([padded(commit, "commit_scn"), "/", padded(scn, "scn"), "/", oracleRsId(source.rs_id), "/", padded(source.ssn ?? 0, "ssn", U32_WIDTH)]);
 }
 
 export type ConnectorKind = "postgresql" | "mysql" | "mariadb" | "sqlserver" | "oracle";

@@ -3,6 +3,8 @@
 // Zone-less values (DATE, TIME, TIMESTAMP/DATETIME) are wall-clock readings: Debezium encodes
 // them as if the wall clock were UTC, so they are formatted as UTC fields and carry no zone.
 
+import { flatText } from "./flat-text.js";
+
 const MS_PER_DAY = 86_400_000;
 
 function pad(n: number | bigint, width: number): string {
@@ -81,7 +83,7 @@ const FRACTION_DIGITS: Record<TimeUnit, number> = { ms: 3, us: 6, ns: 9 };
 export function timeOfDay(value: number | bigint, unit: TimeUnit): string {
   const [seconds, fraction] = floorDivMod(toBigInt(value, "time of day"), PER_SECOND[unit]);
   const s = Number(seconds);
-  return `${pad(Math.floor(s / 3600) % 24, 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.${pad(fraction, FRACTION_DIGITS[unit])}`;
+  return flatText([pad(Math.floor(s / 3600) % 24, 2), ":", pad(Math.floor(s / 60) % 60, 2), ":", pad(s % 60, 2), ".", pad(fraction, FRACTION_DIGITS[unit])]);
 }
 
 /**
@@ -91,7 +93,7 @@ export function timeOfDay(value: number | bigint, unit: TimeUnit): string {
 export function localDateTimeFromEpoch(value: number | bigint, unit: TimeUnit): string {
   const [seconds, fraction] = floorDivMod(toBigInt(value, "timestamp"), PER_SECOND[unit]);
   const { date, time } = dateTimeFromEpochMs(Number(seconds) * 1000);
-  return `${date}T${time}.${pad(fraction, FRACTION_DIGITS[unit])}`;
+  return flatText([date, "T", time, ".", pad(fraction, FRACTION_DIGITS[unit])]);
 }
 
 const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
@@ -107,7 +109,7 @@ export interface Instant {
 /** Render an instant as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (microseconds, what both targets store). */
 export function formatInstantUtc(instant: Instant): string {
   const { date, time } = dateTimeFromEpochMs(instant.epochSeconds * 1000);
-  return `${date}T${time}.${instant.fraction.padEnd(6, "0").slice(0, 6)}Z`;
+  return flatText([date, "T", time, ".", instant.fraction.padEnd(6, "0").slice(0, 6), "Z"]);
 }
 
 /** io.debezium.time.ZonedTimestamp text ("2024-03-01T10:15:30.123456+01:00" or "...Z") -> instant. */
@@ -206,5 +208,5 @@ export function isoFromEpochMs(ms: number): string {
   const whole = Math.trunc(ms); // what a Date keeps of a fractional millisecond
   const { date, time } = dateTimeFromEpochMs(whole);
   const millis = whole - Math.floor(whole / 1000) * 1000;
-  return `${date}T${time}.${millis < 100 ? (millis < 10 ? "00" : "0") : ""}${millis}Z`;
+  return flatText([date, "T", time, ".", millis < 100 ? (millis < 10 ? "00" : "0") : "", String(millis), "Z"]);
 }
