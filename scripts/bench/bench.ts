@@ -3,8 +3,8 @@
 // renderer is installed). Exits non-zero only when the run itself broke, never on a figure.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { loadavg } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { renderDesiredConnectors } from "../../connector-configs/render.js";
@@ -69,6 +69,12 @@ options:
   --skip-jdbc                no JDBC sink phase
   --skip-latency             no latency and idle phases
   --profile                  one more drain under --cpu-prof; the profile's top functions in the result
+  --against REV              instead of the phases above: after the capture, drains of this tree's
+                             sink-app and of git revision REV's, alternating, --drains of each
+                             (default 5), into an emptied Meter Master; both run with this tree's
+                             image settings, so this compares code. Prints each side's CPU per
+                             change, events/s and peak RSS, and writes bench-results/<time>-against.json
+  --drains N                 drains of each side with --against (default 5)
   -h, --help                 this text
 `;
 
@@ -93,6 +99,9 @@ interface Flags {
   skipJdbc: boolean;
   skipLatency: boolean;
   profile: boolean;
+  /** git revision to drain against, side by side (no other phases) */
+  against: string | undefined;
+  drains: number;
 }
 
 function flagsFrom(argv: string[]): Flags {
@@ -107,6 +116,8 @@ function flagsFrom(argv: string[]): Flags {
       "skip-jdbc": { type: "boolean" },
       "skip-latency": { type: "boolean" },
       profile: { type: "boolean" },
+      against: { type: "string" },
+      drains: { type: "string" },
     },
     argv,
   );
@@ -124,6 +135,8 @@ function flagsFrom(argv: string[]): Flags {
     skipJdbc: v["skip-jdbc"] ?? false,
     skipLatency: v["skip-latency"] ?? false,
     profile: v.profile ?? false,
+    against: v.against,
+    drains: intOption(v.drains, "drains", 5),
   };
 }
 
@@ -690,12 +703,19 @@ const MARKER_SQL = "SELECT 1 FROM public.meter_master WHERE source_system = 'pos
 const FIRST_ROW_SQL = "SELECT count(*) AS n FROM (SELECT 1 FROM public.meter_master LIMIT 1) x";
 
 /** The sink-app drains the whole topic with a fresh group, into an empty Meter Master. */
-async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>) {
+async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>, bundle?: { appDir: string; sourceRepo: string }) {
   const quiet = await quietBefore("the sink-app drain");
   const records = capture.topicRecords;
   const groupIdPrefix = `bench-${Date.now()}.`;
   const groupId = `${groupIdPrefix}meter-master.postgres`;
-  const app = await benchSinkApp({ kafkaBootstrap: b.env.kafka.bootstrap, postgres: b.pgInfo, meterMasterDatabase: TARGET_DB, topic: b.topic, groupIdPrefix });
+  const app = await benchSinkApp({
+    kafkaBootstrap: b.env.kafka.bootstrap,
+    postgres: b.pgInfo,
+    meterMasterDatabase: TARGET_DB,
+    topic: b.topic,
+    groupIdPrefix,
+    bundle,
+  });
   log(`sink-app drain: ${records} records, group ${groupId}, batching ${SHIPPED_BATCHING.maxEvents} events / ${SHIPPED_BATCHING.maxWaitMs} ms (shipped)`);
   const appStarted = Date.now();
   await app.start();
@@ -1089,5 +1109,91 @@ function chart(
   );
 }
 
+// ---------------------------------------------------------------------------------------------
+// --against: drains side by side
+
+/** REV checked out beside this repository (its own worktree, node_modules shared), removed at cleanup. */
+function checkoutRevision(rev: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "meter-master-against-"));
+  const tree = join(dir, "tree");
+  execFileSync("git", ["-C", REPO, "worktree", "add", "--detach", tree, rev], { stdio: "ignore" });
+  onCleanup(`worktree of ${rev}`, () => {
+    execFileSync("git", ["-C", REPO, "worktree", "remove", "--force", tree], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  });
+  symlinkSync(join(REPO, "node_modules"), join(tree, "node_modules"));
+  return tree;
+}
+
+/**
+ * Whole runs swing more than most changes move the sink-app (docs/benchmarks.md): drains of two
+ * bundles alternating on one environment are the finer instrument. The median is the figure.
+ */
+async function againstMain(flags: Flags & { against: string }): Promise<number> {
+  const runId = timestampName();
+  const revTree = checkoutRevision(flags.against);
+  const sides = [
+    { name: "this tree", commit: gitHead(), bundle: undefined },
+    {
+      name: flags.against,
+      commit: execFileSync("git", ["-C", revTree, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+      bundle: { appDir: join(revTree, "..", "sink-app"), sourceRepo: revTree },
+    },
+  ];
+  log(`bench ${runId}: ${flags.events} change events; ${flags.drains} drains each of this tree and ${flags.against}, alternating`);
+  const { bench: b, seedRows } = await startServers({ ...flags, skipJdbc: true }, runId);
+  const capture = await capturePhase(b, seedRows);
+  const drains = sides.map(() => [] as Array<{ cpuMicrosPerChange: number | null; eventsPerSec: number; peakRssMiB: number; rowsOk: boolean }>);
+  for (let i = 0; i < flags.drains; i++) {
+    for (const [s, side] of sides.entries()) {
+      await b.mm.query("DO $$ BEGIN IF to_regclass('public.meter_master') IS NOT NULL THEN TRUNCATE public.meter_master; END IF; END $$");
+      log(`drain ${i + 1}/${flags.drains} of ${side.name}`);
+      const drain = await drainPhase(b, capture, side.bundle);
+      await drain.app.kill("SIGTERM");
+      drains[s]!.push({
+        cpuMicrosPerChange: drain.result.cpuDuringDrain.microsPerRecord["sink-app"] ?? null,
+        eventsPerSec: drain.result.eventsPerSec,
+        peakRssMiB: drain.drainPeakRssMiB,
+        rowsOk: drain.result.check.ok === true,
+      });
+    }
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((x, y) => x - y);
+    const mid = sorted.length / 2;
+    return sorted.length % 2 ? sorted[Math.floor(mid)]! : round((sorted[mid - 1]! + sorted[mid]!) / 2, 1);
+  };
+  const summary = sides.map((side, s) => {
+    const list = drains[s]!;
+    const cpu = list.flatMap((d) => (d.cpuMicrosPerChange === null ? [] : [d.cpuMicrosPerChange]));
+    return {
+      side: side.name,
+      commit: side.commit,
+      cpuMicrosPerChange: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
+      eventsPerSec: { median: Math.round(median(list.map((d) => d.eventsPerSec))) },
+      peakRssMiB: { median: median(list.map((d) => d.peakRssMiB)), max: Math.max(...list.map((d) => d.peakRssMiB)) },
+      drains: list,
+    };
+  });
+  for (const side of summary) {
+    const c = side.cpuMicrosPerChange;
+    log(
+      `${side.side}: ${c.median} µs per change (${c.min}-${c.max}), ${side.eventsPerSec.median} events/s, peak ${side.peakRssMiB.median} MiB (max ${side.peakRssMiB.max}); median of ${flags.drains}`,
+    );
+  }
+  const result = {
+    benchmark: "sink-app-against",
+    runId,
+    at: new Date().toISOString(),
+    records: capture.topicRecords,
+    settings: "this tree's image settings for both",
+    sides: summary,
+    machine: machineInfo(),
+  };
+  const file = writeResult(`${runId}-against.json`, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: "sink-app-against", runId, sides: summary.map(({ drains: _, ...rest }) => rest), file })}\n`);
+  return drains.flat().every((d) => d.rowsOk) ? 0 : 1;
+}
+
 const flags = flagsFrom(process.argv.slice(2));
-runMain("bench", () => main(flags));
+runMain("bench", () => (flags.against === undefined ? main(flags) : againstMain({ ...flags, against: flags.against })));

@@ -29,19 +29,20 @@ const builds = new Map<string, Promise<string>>();
 /**
  * Bundles sink-app/src as the Dockerfile does (node sink-app/build.mjs) into `appDir`/dist, with
  * the sink-app's package.json beside it; resolves to the entry point dist/main.js. Once per folder
- * and process. The default is the repository's sink-app/ (dist/ is git-ignored).
+ * and process. The default is the repository's sink-app/ (dist/ is git-ignored). `sourceRepo` is
+ * the checkout whose sink-app is bundled (another revision's, for a side-by-side benchmark).
  */
-export function buildSinkApp(appDir = join(REPO, "sink-app")): Promise<string> {
+export function buildSinkApp(appDir = join(REPO, "sink-app"), sourceRepo = REPO): Promise<string> {
   const key = resolve(appDir);
   let build = builds.get(key);
   if (!build) {
     build = (async () => {
       const dist = join(key, "dist");
-      if (key !== join(REPO, "sink-app")) {
+      if (key !== join(sourceRepo, "sink-app")) {
         await mkdir(key, { recursive: true });
-        await copyFile(join(REPO, "sink-app/package.json"), join(key, "package.json"));
+        await copyFile(join(sourceRepo, "sink-app/package.json"), join(key, "package.json"));
       }
-      await run(process.execPath, [join(REPO, "sink-app/build.mjs"), "--outdir", dist], { cwd: REPO, maxBuffer: 16 * 2 ** 20 }).catch(
+      await run(process.execPath, [join(sourceRepo, "sink-app/build.mjs"), "--outdir", dist], { cwd: sourceRepo, maxBuffer: 16 * 2 ** 20 }).catch(
         (err: { stderr?: string; message: string }) => {
           throw new Error(`sink-app build failed: ${err.stderr || err.message}`);
         },
@@ -158,6 +159,8 @@ export interface SinkAppProcessOptions {
   password: string;
   /** folder built by buildSinkApp (default: the repository's sink-app/) */
   appDir?: string;
+  /** checkout whose sink-app is bundled into appDir (default: this repository) */
+  sourceRepo?: string;
   /** extra node flags, e.g. --cpu-prof */
   nodeFlags?: string[];
   /** extra environment */
@@ -208,7 +211,7 @@ export class SinkAppProcess {
 
   /** Spawns and waits until /readyz answers 200 (consumers joined, target reachable). */
   async start(readyTimeoutMs = 90_000): Promise<void> {
-    const entry = await buildSinkApp(this.opts.appDir);
+    const entry = await buildSinkApp(this.opts.appDir, this.opts.sourceRepo);
     const child = spawn(process.execPath, [...containerNodeFlags(), ...(this.opts.nodeFlags ?? []), entry], {
       cwd: REPO,
       env: { ...process.env, ...containerEnv(), ...this.opts.env, SINK_APP_CONFIG: this.configFile, [METER_MASTER_PASSWORD_ENV]: this.opts.password },

@@ -94,6 +94,8 @@ export interface BenchSinkAppOptions {
   endpoint?: Record<string, unknown> & { url: string };
   /** extra node flags, e.g. --cpu-prof */
   nodeFlags?: string[];
+  /** another checkout's sink-app, bundled into its own folder (side-by-side drains) */
+  bundle?: { appDir: string; sourceRepo: string };
 }
 
 /**
@@ -113,7 +115,7 @@ export async function benchSinkApp(opts: BenchSinkAppOptions): Promise<SinkAppPr
         batching: opts.batching,
         httpPort,
       }),
-    { password: opts.postgres.password, appDir: BENCH_APP_DIR, nodeFlags: opts.nodeFlags, sampleMemory: true },
+    { password: opts.postgres.password, appDir: BENCH_APP_DIR, ...opts.bundle, nodeFlags: opts.nodeFlags, sampleMemory: true },
   );
   onCleanup("sink-app", () => app.dispose());
   return app;
