@@ -588,10 +588,10 @@ async function latencyRun(opts: {
 
 // ---------------------------------------------------------------------------------------------
 
-function gitHead(): string | null {
+function gitHead(checkout = REPO): string | null {
   try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "sink-app/src"], { cwd: REPO, encoding: "utf8" }).trim();
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: checkout, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "sink-app/src"], { cwd: checkout, encoding: "utf8" }).trim();
     return dirty ? `${head} + uncommitted sink-app/src changes` : head;
   } catch {
     return null;
@@ -1136,7 +1136,7 @@ async function againstMain(flags: Flags & { against: string }): Promise<number> 
     { name: "this tree", commit: gitHead(), bundle: undefined },
     {
       name: flags.against,
-      commit: execFileSync("git", ["-C", revTree, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+      commit: gitHead(revTree),
       bundle: { appDir: join(revTree, "..", "sink-app"), sourceRepo: revTree },
     },
   ];

@@ -219,10 +219,12 @@ class DecodedChange implements ChangeEvent {
  */
 export function decodeRecord(record: RecordInput): DecodedEvent {
   const { topic, partition, offset } = record;
-  if (record.value === null || record.value.length === 0) return { topic, partition, offset, key: decodeKey(record.key), type: "tombstone" };
+  // tombstones and truncates carry their key decoded
+  const withKey = () => ({ topic, partition, offset, key: decodeKey(record.key) });
+  if (record.value === null || record.value.length === 0) return { ...withKey(), type: "tombstone" };
 
   const { schema, payload } = unwrap(parseBuffer(record.value, "record value"));
-  if (payload === null) return { topic, partition, offset, key: decodeKey(record.key), type: "tombstone" };
+  if (payload === null) return { ...withKey(), type: "tombstone" };
   if (!isObject(payload)) throw new DecodeError(`record value is not a Debezium envelope object`);
 
   const op = payload.op;
@@ -244,7 +246,7 @@ export function decodeRecord(record: RecordInput): DecodedEvent {
   const tsMs = source.ts_ms;
   const sourceTsMs = typeof tsMs === "number" ? tsMs : typeof tsMs === "bigint" ? Number(tsMs) : null;
 
-  if (op === "t") return { topic, partition, offset, key: decodeKey(record.key), type: "truncate", connector, source, position, sourceTsMs, payload };
+  if (op === "t") return { ...withKey(), type: "truncate", connector, source, position, sourceTsMs, payload };
   if (op !== "c" && op !== "u" && op !== "d" && op !== "r") {
     throw new DecodeError(`unsupported op ${JSON.stringify(op)} (expected c, u, d, r or t)`);
   }
