@@ -331,10 +331,11 @@ describe("each write is planned for Meter Master as it is (real PostgreSQL)", ()
     await session.connect();
     try {
       const first = history(7, 1, false)[0] as Extract<MeterMasterChange, { kind: "upsert" }>;
-      const rows = Array.from({ length: 40 }, (_, i) => ({ ...first.row, source_key: `k${i}` }));
+      // rows that left a column out: the statement that reads the stored rows
+      const rows = Array.from({ length: 40 }, (_, i) => ({ ...first.row, source_key: `k${i}`, unchanged: { columns: ["location"], attributes: [] } }));
       const upsert = (batch: MeterMasterRow[]) => pgUpsert({ schema: "public", table }, batch, false);
-      const literal = (batch: MeterMasterRow[]) => `'${String(upsert(batch).values[0]).replaceAll("'", "''")}'::jsonb`;
-      await session.query(`PREPARE upsert(jsonb) AS ${upsert(rows).text}`);
+      const literal = (batch: MeterMasterRow[]) => `'${String(upsert(batch).values[0]).replaceAll("'", "''")}'::json`;
+      await session.query(`PREPARE upsert(json) AS ${upsert(rows).text}`);
       // PostgreSQL would switch to one cached generic plan from the sixth run on
       for (let i = 0; i < 8; i++) await session.query(`EXECUTE upsert(${literal(rows.slice(i * 5, i * 5 + 5))})`);
       // an initial snapshot's worth of rows

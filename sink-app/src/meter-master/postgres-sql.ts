@@ -1,6 +1,8 @@
 // PostgreSQL statements for Meter Master. Pure: each returns SQL text plus parameter values.
-// A whole step's rows travel as ONE jsonb parameter expanded by jsonb_to_recordset, so a batch
-// is one statement per step, and no value is ever spliced into the SQL text.
+// A whole step's rows travel as ONE json parameter expanded by json_to_recordset, so a batch
+// is one statement per step, and no value is ever spliced into the SQL text. json, not jsonb:
+// the server reads the text once instead of building jsonb's binary form first
+// (docs/benchmarks.md, round 10).
 //
 // Guard: a row changes only when the incoming source_position is strictly greater than the
 // stored one, so replaying an event (same position) or an older one changes nothing at all.
@@ -44,7 +46,7 @@ ${TOMBSTONE_COLUMNS.map((n) => pgColumnDefinition(column(n))).join("\n")}
   ];
 }
 
-/** Column definition list of jsonb_to_recordset: text for (var)char columns, the column type otherwise. */
+/** Column definition list of json_to_recordset: text for (var)char columns, the column type otherwise. */
 const recordColumns = (names: readonly string[]) => names.map((n) => column(n)).map((c) => `${c.name} ${/^(var)?char\(/.test(c.pg) ? "text" : c.pg}`);
 const ROW_RECORD = [...recordColumns(METER_MASTER_COLUMNS), "unchanged jsonb"].join(", ");
 const KEY_RECORD = recordColumns(TOMBSTONE_COLUMNS).join(", ");
@@ -82,8 +84,15 @@ function keysParam(rows: MeterMasterRow[]): string {
   );
 }
 
+/** The rows of a step, as json_to_recordset reads them. */
+const ROWS = `json_to_recordset($1::json) AS r(${ROW_RECORD})`;
+
 export function pgUpsert(ref: TableRef, rows: MeterMasterRow[], guardTombstones: boolean): PgStatement {
   const t = pgName(ref);
+  // The stored row is read only for a batch where a change left values out (an unchanged TOASTed
+  // column): a lookup per row that most batches do not need.
+  const keepsStored = rows.some((r) => r.unchanged !== undefined);
+  const join = keepsStored ? `\nLEFT JOIN ${t} AS cur ON cur.source_system = r.source_system AND cur.source_key = r.source_key` : "";
   const guard = guardTombstones
     ? `
 WHERE NOT EXISTS (
@@ -93,9 +102,8 @@ WHERE NOT EXISTS (
     : "";
   // One writer per source system, so the stored row read here is the one the upsert replaces.
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
-SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map(incoming).join(",\n  ")}, now()
-FROM jsonb_to_recordset($1::jsonb) AS r(${ROW_RECORD})
-LEFT JOIN ${t} AS cur ON cur.source_system = r.source_system AND cur.source_key = r.source_key${guard}
+SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (keepsStored ? incoming(c) : `r.${c}`)).join(",\n  ")}, now()
+FROM ${ROWS}${join}${guard}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   ${DATA_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(",\n  ")},
   updated_at = EXCLUDED.updated_at
@@ -108,7 +116,7 @@ export function pgMarkDeleted(ref: TableRef, rows: MeterMasterRow[]): PgStatemen
   const t = pgName(ref);
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
 SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (c === "is_deleted" ? "true" : c === "attributes" ? "COALESCE(r.attributes, '{}'::jsonb)" : `r.${c}`)).join(", ")}, now()
-FROM jsonb_to_recordset($1::jsonb) AS r(${ROW_RECORD})
+FROM ${ROWS}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   is_deleted = true,
   source_op = EXCLUDED.source_op,
@@ -125,7 +133,7 @@ export function pgHardDelete(ref: TableRef, rows: MeterMasterRow[]): PgStatement
   // Data-modifying CTEs share one snapshot: the NOT EXISTS below sees the rows as they were
   // before the DELETE, so a delete older than the stored row leaves no tombstone either.
   const text = `WITH r AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${KEY_RECORD})
+  SELECT * FROM json_to_recordset($1::json) AS x(${KEY_RECORD})
 ), removed AS (
   DELETE FROM ${t} AS t USING r
   WHERE t.source_system = r.source_system AND t.source_key = r.source_key
@@ -150,7 +158,7 @@ WHERE d.source_position < EXCLUDED.source_position`;
 
 export function pgClearTombstones(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
   const text = `DELETE FROM ${pgName(tombstoneTable(ref))} AS d
-USING jsonb_to_recordset($1::jsonb) AS r(${KEY_RECORD})
+USING json_to_recordset($1::json) AS r(${KEY_RECORD})
 WHERE d.source_system = r.source_system AND d.source_key = r.source_key
   AND d.source_position < r.source_position COLLATE "C"`;
   return { text, values: [keysParam(rows)] };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mssqlCreateTable, mssqlStatementFor, mssqlUpsert } from "../../../../sink-app/src/meter-master/mssql-sql.js";
 import type { WriteStep } from "../../../../sink-app/src/meter-master/plan.js";
 import { collapseByKey, planWrite } from "../../../../sink-app/src/meter-master/plan.js";
-import { pgCreateTable, pgStatementFor } from "../../../../sink-app/src/meter-master/postgres-sql.js";
+import { pgCreateTable, pgStatementFor, pgUpsert } from "../../../../sink-app/src/meter-master/postgres-sql.js";
 import type { MeterMasterChange, MeterMasterRow, RowChange } from "../../../../sink-app/src/meter-master/row.js";
 
 function row(key: string, position: string, over: Partial<MeterMasterRow> = {}): MeterMasterRow {
@@ -235,20 +235,36 @@ describe("T-SQL for SQL Server (checked without a SQL Server: node-sql-parser ca
 });
 
 describe("PostgreSQL statements", () => {
-  it("pass all rows as one jsonb parameter and never splice values into the text", () => {
-    const pgRef = { schema: "public", table: "meter_master" };
+  const pgRef = { schema: "public", table: "meter_master" };
+  const leftOut = { location: null, unchanged: { columns: ["location"], attributes: [EVIL] } };
+
+  it("pass all rows as one json parameter and never splice values into the text", () => {
     const plain = allSteps([row("A", "0001")]).map((s) => pgStatementFor(pgRef, s));
-    const hostile = allSteps([row(EVIL, "0009", { meter_id: EVIL, source_system: EVIL })]).map((s) => pgStatementFor(pgRef, s));
-    for (const [i, statement] of hostile.entries()) {
-      expect(statement.text).toBe(plain[i]!.text);
-      expect(statement.text).not.toContain("DROP TABLE");
-      // the only literals are '{}' (empty attributes), 't' (truncate op) and the names of columns an update may leave unchanged
-      for (const literal of statement.text.match(/'[^']*'/g) ?? [])
-        expect(literal).toMatch(/^'(\{\}|t|columns|attributes|meter_id|meter_type|status|customer_ref|location|installed_at|last_reading|last_reading_at)'$/);
-      expect(JSON.stringify(statement.values)).toContain("DROP TABLE");
+    for (const keepsStored of [false, true]) {
+      const same = keepsStored ? allSteps([row("A", "0001", leftOut)]).map((s) => pgStatementFor(pgRef, s)) : plain;
+      const hostile = allSteps([row(EVIL, "0009", { meter_id: EVIL, source_system: EVIL, ...(keepsStored ? leftOut : {}) })]).map((s) =>
+        pgStatementFor(pgRef, s),
+      );
+      for (const [i, statement] of hostile.entries()) {
+        expect(statement.text).toBe(same[i]!.text);
+        expect(statement.text).not.toContain("DROP TABLE");
+        // the only literals are '{}' (empty attributes), 't' (truncate op) and the names of columns an update may leave unchanged
+        for (const literal of statement.text.match(/'[^']*'/g) ?? [])
+          expect(literal).toMatch(/^'(\{\}|t|columns|attributes|meter_id|meter_type|status|customer_ref|location|installed_at|last_reading|last_reading_at)'$/);
+        expect(JSON.stringify(statement.values)).toContain("DROP TABLE");
+      }
     }
     expect(plain[0]!.text).toContain("ON CONFLICT (source_system, source_key) DO UPDATE SET");
     expect(plain[0]!.text).toContain("WHERE t.source_position < EXCLUDED.source_position");
     expect(plain[0]!.values).toHaveLength(1);
+  });
+
+  it("upserts read the stored row only in a batch where a change left values out", () => {
+    const full = pgUpsert(pgRef, [row("A", "0001"), row("B", "0002")], false).text;
+    expect(full).not.toContain("LEFT JOIN");
+    expect(full).toContain("r.location,");
+    const mixed = pgUpsert(pgRef, [row("A", "0001"), row("B", "0002", leftOut)], false).text;
+    expect(mixed).toContain(`LEFT JOIN "public"."meter_master" AS cur`);
+    expect(mixed).toContain("CASE WHEN r.unchanged->'columns' ? 'location' THEN cur.location ELSE r.location END");
   });
 });
