@@ -11,7 +11,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
 import { reportCleanup } from "../test-env/cleanup.js";
 import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
-import { machineCpuSeconds, type QuietResult, treeCpuSecondsOf, untilMachineQuiet } from "../test-env/proc-stats.js";
+import { machineCpuSeconds, mainThreadSchedOf, type QuietResult, treeCpuSecondsOf, untilMachineQuiet } from "../test-env/proc-stats.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import {
   intOption,
@@ -253,7 +253,12 @@ interface DrainResult {
 }
 
 /** CPU seconds so far, per process (a server with everything it forked) and for the machine. */
-type CpuSample = { processes: Record<string, number | null>; machine: { busy: number; total: number } };
+type CpuSample = {
+  processes: Record<string, number | null>;
+  machine: { busy: number; total: number };
+  /** the sink-app's main thread, when it is the sink under test */
+  sinkAppMainThread?: ReturnType<typeof mainThreadSchedOf>;
+};
 
 /** Cores busy per process during a drain, the CPU each spent per record, and the machine's busy cores. */
 interface CpuBudget {
@@ -261,6 +266,8 @@ interface CpuBudget {
   microsPerRecord: Record<string, number | null>;
   machineBusyCores: number;
   machineCores: number;
+  /** shares of the drain's wall time the sink-app's main thread ran, and waited for a core while runnable */
+  sinkAppMainThread?: { onCore: number; waitingForCore: number } | null;
 }
 
 /** The servers (the JDBC sink runs in Connect's), and the sink-app process when it is the sink under test. */
@@ -272,12 +279,15 @@ function cpuSampler(env: BenchEnv, sinkApp?: SinkAppProcess): () => CpuSample {
       ...Object.fromEntries(servers.map(([name, p]) => [name, treeCpuSecondsOf(p.pid)])),
     },
     machine: machineCpuSeconds(),
+    ...(sinkApp ? { sinkAppMainThread: sinkApp.pid === undefined ? null : mainThreadSchedOf(sinkApp.pid) } : {}),
   });
 }
 
 function budgetLine(budget: CpuBudget): string {
   const each = Object.entries(budget.cores).map(([name, cores]) => `${name} ${cores ?? "?"} (${budget.microsPerRecord[name] ?? "?"} µs/record)`);
-  return `  CPU while draining, cores busy: ${each.join(", ")}; the machine ${budget.machineBusyCores} of ${budget.machineCores}`;
+  const main = budget.sinkAppMainThread;
+  const thread = main ? `; the sink-app's main thread ran ${main.onCore} of the time and waited for a core ${main.waitingForCore}` : "";
+  return `  CPU while draining, cores busy: ${each.join(", ")}; the machine ${budget.machineBusyCores} of ${budget.machineCores}${thread}`;
 }
 
 function cpuBudget(from: CpuSample, to: CpuSample, seconds: number, records: number): CpuBudget {
@@ -290,7 +300,17 @@ function cpuBudget(from: CpuSample, to: CpuSample, seconds: number, records: num
     microsPerRecord[name] = used === null ? null : round((used / records) * 1e6);
   }
   const machineCores = round((to.machine.total - from.machine.total) / seconds);
-  return { cores, microsPerRecord, machineBusyCores: round((to.machine.busy - from.machine.busy) / seconds, 2), machineCores };
+  const [main0, main1] = [from.sinkAppMainThread, to.sinkAppMainThread];
+  const share = (a: number, b: number) => round((b - a) / seconds, 2);
+  return {
+    cores,
+    microsPerRecord,
+    machineBusyCores: round((to.machine.busy - from.machine.busy) / seconds, 2),
+    machineCores,
+    ...(main0 === undefined
+      ? {}
+      : { sinkAppMainThread: main0 && main1 ? { onCore: share(main0.onCore, main1.onCore), waitingForCore: share(main0.waiting, main1.waiting) } : null }),
+  };
 }
 
 /**
@@ -945,6 +965,7 @@ async function main(flags: Flags): Promise<number> {
     sinkAppCpuMicrosPerEvent: sink.cpuSeconds === null ? null : round((sink.cpuSeconds / capture.topicRecords) * 1e6),
     sinkAppDrainCpuMicrosPerRecord: sink.cpuDuringDrain.microsPerRecord,
     sinkAppDrainMachineBusyCores: sink.cpuDuringDrain.machineBusyCores,
+    sinkAppDrainMainThread: sink.cpuDuringDrain.sinkAppMainThread ?? null,
     jdbcSinkEventsPerSec: jdbc?.result.eventsPerSec ?? null,
     jdbcSinkDrainCpuMicrosPerRecord: jdbc?.result.cpuDuringDrain.microsPerRecord ?? null,
     rawPlatformaticEventsPerSec: raw.eventsPerSec,
@@ -1143,7 +1164,16 @@ async function againstMain(flags: Flags & { against: string }): Promise<number> 
   log(`bench ${runId}: ${flags.events} change events; ${flags.drains} drains each of this tree and ${flags.against}, alternating`);
   const { bench: b, seedRows } = await startServers({ ...flags, skipJdbc: true }, runId);
   const capture = await capturePhase(b, seedRows);
-  const drains = sides.map(() => [] as Array<{ cpuMicrosPerChange: number | null; eventsPerSec: number; peakRssMiB: number; rowsOk: boolean }>);
+  const drains = sides.map(
+    () =>
+      [] as Array<{
+        cpuMicrosPerChange: number | null;
+        mainThread: CpuBudget["sinkAppMainThread"] | null;
+        eventsPerSec: number;
+        peakRssMiB: number;
+        rowsOk: boolean;
+      }>,
+  );
   for (let i = 0; i < flags.drains; i++) {
     for (const [s, side] of sides.entries()) {
       await b.mm.query("DO $$ BEGIN IF to_regclass('public.meter_master') IS NOT NULL THEN TRUNCATE public.meter_master; END IF; END $$");
@@ -1152,6 +1182,7 @@ async function againstMain(flags: Flags & { against: string }): Promise<number> 
       await drain.app.kill("SIGTERM");
       drains[s]!.push({
         cpuMicrosPerChange: drain.result.cpuDuringDrain.microsPerRecord["sink-app"] ?? null,
+        mainThread: drain.result.cpuDuringDrain.sinkAppMainThread ?? null,
         eventsPerSec: drain.result.eventsPerSec,
         peakRssMiB: drain.drainPeakRssMiB,
         rowsOk: drain.result.check.ok === true,

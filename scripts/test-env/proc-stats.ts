@@ -63,6 +63,22 @@ export function treeCpuSecondsOf(pid: number): number {
   return total / 100;
 }
 
+/**
+ * Seconds a process's main thread has spent on a core and waiting for one while runnable
+ * (/proc/<pid>/schedstat, the kernel's scheduler accounting), or null when the kernel does not
+ * keep it or the process is gone. The sink-app's JavaScript runs on its main thread, so the
+ * waiting is what the other processes on the same cores cost its rate.
+ */
+export function mainThreadSchedOf(pid: number): { onCore: number; waiting: number } | null {
+  try {
+    const [onCoreNs, waitingNs] = readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(/\s+/).map(Number);
+    if (!Number.isFinite(onCoreNs) || !Number.isFinite(waitingNs)) return null;
+    return { onCore: onCoreNs! / 1e9, waiting: waitingNs! / 1e9 };
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds the machine's cores have spent busy, and in all, since boot (/proc/stat). */
 export function machineCpuSeconds(): { busy: number; total: number } {
   const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { cpuSecondsOf, machineCpuSeconds, treeCpuSecondsOf, untilMachineQuiet } from "../../../../scripts/test-env/proc-stats.js";
+import { cpuSecondsOf, machineCpuSeconds, mainThreadSchedOf, treeCpuSecondsOf, untilMachineQuiet } from "../../../../scripts/test-env/proc-stats.js";
 
 describe("the benchmarks' CPU readings", () => {
   it("count what a server's forked processes used, also those that left its process group, as PostgreSQL's backends do", async () => {
@@ -25,6 +25,32 @@ describe("the benchmarks' CPU readings", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("read how long a process's main thread ran, and none of its other threads' time", async () => {
+    // the main thread burns 0.3 s; a worker thread burns 0.6 s meanwhile
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { Worker } = require("node:worker_threads");
+         const w = new Worker("const s = performance.now(); while (performance.now() - s < 600);", { eval: true });
+         const s = performance.now(); while (performance.now() - s < 300);
+         w.on("exit", () => { process.stdout.write("done\\n"); setTimeout(() => {}, 10000); });`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await once(child.stdout, "data");
+      const main = mainThreadSchedOf(child.pid!)!;
+      expect(main.onCore).toBeGreaterThanOrEqual(0.25);
+      // the whole process used the worker's time as well, the main thread did not
+      expect(cpuSecondsOf(child.pid!)! - main.onCore).toBeGreaterThanOrEqual(0.4);
+      expect(main.waiting).toBeGreaterThanOrEqual(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    expect(mainThreadSchedOf(2 ** 22 + 1)).toBeNull();
   });
 
   it("read the machine's busy CPU time as part of its total, both growing while a core works", () => {
