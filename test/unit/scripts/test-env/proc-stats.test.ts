@@ -28,14 +28,16 @@ describe("the benchmarks' CPU readings", () => {
   });
 
   it("read how long a process's main thread ran, and none of its other threads' time", async () => {
-    // the main thread burns 0.3 s; a worker thread burns 0.6 s meanwhile
+    // CPU time, not wall time, so a busy machine cannot shorten the work: the main thread burns
+    // until the process has used 0.3 s, then waits while a worker thread burns 0.5 s more
     const child = spawn(
       process.execPath,
       [
         "-e",
         `const { Worker } = require("node:worker_threads");
-         const w = new Worker("const s = performance.now(); while (performance.now() - s < 600);", { eval: true });
-         const s = performance.now(); while (performance.now() - s < 300);
+         const used = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+         while (used() < 0.3);
+         const w = new Worker("const used = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }; const end = used() + 0.5; while (used() < end);", { eval: true });
          w.on("exit", () => { process.stdout.write("done\\n"); setTimeout(() => {}, 10000); });`,
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
@@ -43,7 +45,7 @@ describe("the benchmarks' CPU readings", () => {
     try {
       await once(child.stdout, "data");
       const main = mainThreadSchedOf(child.pid!)!;
-      expect(main.onCore).toBeGreaterThanOrEqual(0.25);
+      expect(main.onCore).toBeGreaterThanOrEqual(0.2);
       // the whole process used the worker's time as well, the main thread did not
       expect(cpuSecondsOf(child.pid!)! - main.onCore).toBeGreaterThanOrEqual(0.4);
       expect(main.waiting).toBeGreaterThanOrEqual(0);
