@@ -33,7 +33,16 @@ import { type BenchEnv, startBenchEnv } from "./lib/env.js";
 import { jdbcSinkConfig, validateJdbcSink } from "./lib/jdbc-sink.js";
 import { KafkaAdmin, readTopic, topicBytes } from "./lib/kafka.js";
 import { deleteMeters, IdPool, insertMeters, MeterData, updateReadings } from "./lib/meters.js";
-import { applySource, benchSinkApp, connectClient, createDatabase, createSourceDatabase, pgClient, projectPostgresSource } from "./lib/pipeline.js";
+import {
+  applySource,
+  benchSinkApp,
+  connectClient,
+  createDatabase,
+  createSourceDatabase,
+  dropDatabase,
+  pgClient,
+  projectPostgresSource,
+} from "./lib/pipeline.js";
 import { summarizeProfile } from "./lib/profile.js";
 import { type RawResult, runConsumeWorker } from "./lib/raw.js";
 import { renderChart, type Series } from "./lib/svg.js";
@@ -51,9 +60,11 @@ usage: npm run bench -- [options]
 Drives N changes (realistic meter rows: 70% inserts, 29.5% updates, 0.5% deletes) through the
 project's Debezium PostgreSQL connector into Kafka, then on that one topic measures, in phases:
   capture   bytes per change in Kafka (as stored, with Connect's producer compression)
+  warm-up   an untimed sink-app drain, so the broker's JIT has compiled its consumer paths
   raw       raw consumption by @platformatic/kafka alone, and with JSON.parse of every value
   drain     the sink-app (bundled, the image's settings, shipped batching) into Meter Master
-  jdbc      Debezium's JDBC sink connector on the same topic into the same database
+  jdbc      Debezium's JDBC sink connector on the same topic into the same database, twice:
+            the first drain compiles its code, the second runs it compiled
   latency   source commit -> Meter Master row under a steady change rate, shipped settings
   idle      the sink-app's RSS once started and caught up
 raw, drain and jdbc each start once the machine is quiet (under ${QUIET.busyCores} busy cores over
@@ -80,6 +91,7 @@ options:
 
 const SOURCE_DB = "bench_meters";
 const TARGET_DB = "bench_meter_master";
+const WARMUP_DB = "bench_warmup_meter_master";
 const JDBC_TABLE = "jdbc_meters";
 const JDBC_CONNECTOR = "bench-jdbc-sink";
 /** The sink-app's shipped batching: its config schema's defaults. */
@@ -706,6 +718,42 @@ async function quietBefore(phase: string): Promise<QuietResult> {
   return quiet;
 }
 
+/**
+ * An untimed drain of the whole topic by the sink-app, into a database of its own that is
+ * dropped afterwards, before any timed phase. A broker runs for months; this one is two minutes
+ * old, and its JIT compiles the paths a sink's consumer works (fetches, offset commits) while
+ * one first works them hard. That used to be the timed sink-app drain, on the same two cores:
+ * the broker used 3.8 CPU s there, 2.3 of them in its compiler threads (thread CPU from
+ * /proc/<pid>/task), and the JDBC drain after it found the paths compiled. After this drain the
+ * timed one costs the broker 2.4-2.7 CPU s (its compilers 1.2-1.8 still: the young JVM keeps
+ * compiling). A plain consumer fetching and committing the same way, instead, left 3.3 s.
+ */
+async function brokerWarmupPhase(b: Bench, records: number) {
+  const groupIdPrefix = `bench-warmup-${Date.now()}.`;
+  log(`warm-up: an untimed sink-app drain of the topic into ${WARMUP_DB} (dropped afterwards)`);
+  await createDatabase(b.pgInfo, WARMUP_DB);
+  const app = await benchSinkApp({ kafkaBootstrap: b.env.kafka.bootstrap, postgres: b.pgInfo, meterMasterDatabase: WARMUP_DB, topic: b.topic, groupIdPrefix });
+  const started = Date.now();
+  const broker0 = cpuSecondsOf(b.env.processes.kafka.pid);
+  await app.start();
+  const groupId = `${groupIdPrefix}meter-master.postgres`;
+  await waitUntil(
+    "the warm-up drain committed the whole topic",
+    async () => ((await b.admin.committed(groupId, b.topic)) >= records ? true : undefined),
+    600_000,
+    500,
+  );
+  const broker1 = cpuSecondsOf(b.env.processes.kafka.pid);
+  await app.kill("SIGTERM");
+  await dropDatabase(b.pgInfo, WARMUP_DB);
+  const result = {
+    seconds: round((Date.now() - started) / 1000, 1),
+    brokerCpuSeconds: broker0 !== null && broker1 !== null ? round(broker1 - broker0, 2) : null,
+  };
+  log(`  done in ${result.seconds} s; the broker used ${result.brokerCpuSeconds ?? "?"} CPU s`);
+  return result;
+}
+
 /** The ceiling: raw consumption by the sink-app's client, no processing; then with JSON.parse of every value. */
 async function rawPhase(b: Bench, records: number) {
   const quiet = await quietBefore("raw consumption");
@@ -793,13 +841,27 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
   return { quiet, app, appStarted, groupId, groupIdPrefix, result, drainPeakRssMiB, truth };
 }
 
-/** Debezium's JDBC sink on the same topic into the same database (upserts, batch size as the sink-app's). */
+/**
+ * Debezium's JDBC sink on the same topic into the same database (upserts, batch size as the
+ * sink-app's), twice. The first drain is the first time Connect runs the sink's code, and its
+ * JIT compiles it meanwhile: the compiler threads took 9.2-10.3 of Connect's 19.6-21.9 CPU s in
+ * that drain (thread CPU from /proc/<pid>/task), on the two cores the sink shares with
+ * PostgreSQL. A second connector (new name, so a new consumer group) then drains the topic again
+ * into a fresh table, with the code compiled: what a JDBC sink that has run for a while does.
+ */
 async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>, truth: { rows: number; sum: string }) {
-  const quiet = await quietBefore("the JDBC sink drain");
+  const first = await jdbcDrain(b, capture, truth, JDBC_CONNECTOR, "first drain, its code compiled while it runs");
+  const warm = await jdbcDrain(b, capture, truth, `${JDBC_CONNECTOR}-warm`, "second drain, its code compiled");
+  return { first, warm };
+}
+
+async function jdbcDrain(b: Bench, capture: Awaited<ReturnType<typeof capturePhase>>, truth: { rows: number; sum: string }, name: string, what: string) {
+  await b.mm.query(`DROP TABLE IF EXISTS public.${JDBC_TABLE}`);
+  const quiet = await quietBefore(`the JDBC sink drain (${what})`);
   const records = capture.topicRecords;
   const client = connectClient(b.env.connect!.url);
   const config = jdbcSinkConfig({
-    name: JDBC_CONNECTOR,
+    name,
     topic: b.topic,
     postgres: b.pgInfo,
     database: TARGET_DB,
@@ -808,13 +870,13 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
   });
   await validateJdbcSink(client, config);
   const connectPid = b.env.processes.connect!.pid;
-  log(`JDBC sink drain: ${records} records (upsert, primary.key.mode record_key, delete.enabled, batch.size ${SHIPPED_BATCHING.maxEvents})`);
+  log(`JDBC sink drain, ${what}: ${records} records (upsert, primary.key.mode record_key, delete.enabled, batch.size ${SHIPPED_BATCHING.maxEvents})`);
   const started = Date.now();
   let deleted = false;
-  await client.putConfig(JDBC_CONNECTOR, config);
+  await client.putConfig(name, config);
   // deleted below on success; this one covers a failed run
-  onCleanup("jdbc sink connector", () =>
-    deleted ? undefined : client.delete(JDBC_CONNECTOR).catch((err: Error) => log(`  JDBC sink connector not deleted: ${err.message}`)),
+  onCleanup(`jdbc sink connector ${name}`, () =>
+    deleted ? undefined : client.delete(name).catch((err: Error) => log(`  JDBC sink connector ${name} not deleted: ${err.message}`)),
   );
   const drain = await watchDrain({
     what: "JDBC sink",
@@ -823,7 +885,7 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
     markerSql: `SELECT 1 FROM public.${JDBC_TABLE} WHERE id = $1`,
     markerParams: [capture.markerId],
     admin: b.admin,
-    groupId: `connect-${JDBC_CONNECTOR}`,
+    groupId: `connect-${name}`,
     topic: b.topic,
     records,
     startedAt: started,
@@ -831,7 +893,7 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
     sampleCpu: cpuSampler(b.env),
     timeoutMs: 1_800_000,
   }).catch(async (err: Error) => {
-    const status = await client.status(JDBC_CONNECTOR).catch((e: Error) => `status unavailable: ${e.message}`);
+    const status = await client.status(name).catch((e: Error) => `status unavailable: ${e.message}`);
     throw new Error(`${err.message}\nconnector status: ${JSON.stringify(status)?.slice(0, 3000)}`);
   });
   const jc = await b.mm.query<{ n: string; s: string }>(`SELECT count(*) AS n, coalesce(sum(last_value::numeric), 0)::text AS s FROM public.${JDBC_TABLE}`);
@@ -851,10 +913,10 @@ async function jdbcPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePha
     check: { rows, sourceRows: truth.rows, readingSumMatches: sumMatches, ok: rows === truth.rows && sumMatches, columns },
   };
   log(
-    `  JDBC sink: ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s), Connect JVM ${result.cpuSeconds} CPU s; rows ok: ${result.check.ok}`,
+    `  JDBC sink (${what}): ${result.eventsPerSec} events/s draining (${(result.drainMs / 1000).toFixed(1)} s), Connect JVM ${result.cpuSeconds} CPU s; rows ok: ${result.check.ok}`,
   );
   log(budgetLine(result.cpuDuringDrain));
-  await client.delete(JDBC_CONNECTOR);
+  await client.delete(name);
   deleted = true;
   return { quiet, result, config };
 }
@@ -942,6 +1004,7 @@ async function main(flags: Flags): Promise<number> {
 
   const { bench: b, renderedSource, seedRows } = await startServers(flags, runId);
   const capture = await capturePhase(b, seedRows);
+  const brokerWarmup = await brokerWarmupPhase(b, capture.topicRecords);
   const raw = await rawPhase(b, capture.topicRecords);
   const drain = await drainPhase(b, capture);
   const jdbc = flags.skipJdbc ? null : await jdbcPhase(b, capture, drain.truth);
@@ -966,11 +1029,14 @@ async function main(flags: Flags): Promise<number> {
     sinkAppDrainCpuMicrosPerRecord: sink.cpuDuringDrain.microsPerRecord,
     sinkAppDrainMachineBusyCores: sink.cpuDuringDrain.machineBusyCores,
     sinkAppDrainMainThread: sink.cpuDuringDrain.sinkAppMainThread ?? null,
-    jdbcSinkEventsPerSec: jdbc?.result.eventsPerSec ?? null,
-    jdbcSinkDrainCpuMicrosPerRecord: jdbc?.result.cpuDuringDrain.microsPerRecord ?? null,
+    jdbcSinkEventsPerSec: jdbc?.first.result.eventsPerSec ?? null,
+    jdbcSinkDrainCpuMicrosPerRecord: jdbc?.first.result.cpuDuringDrain.microsPerRecord ?? null,
+    jdbcSinkWarmEventsPerSec: jdbc?.warm.result.eventsPerSec ?? null,
+    jdbcSinkWarmDrainCpuMicrosPerRecord: jdbc?.warm.result.cpuDuringDrain.microsPerRecord ?? null,
     rawPlatformaticEventsPerSec: raw.eventsPerSec,
     rawPlatformaticParsedEventsPerSec: raw.parsedEventsPerSec,
-    ratioSinkAppToJdbc: jdbc ? round(sink.eventsPerSec / jdbc.result.eventsPerSec, 2) : null,
+    ratioSinkAppToJdbc: jdbc ? round(sink.eventsPerSec / jdbc.first.result.eventsPerSec, 2) : null,
+    ratioSinkAppToJdbcWarm: jdbc ? round(sink.eventsPerSec / jdbc.warm.result.eventsPerSec, 2) : null,
     ratioSinkAppToRaw: round(sink.eventsPerSec / raw.eventsPerSec, 3),
     ratioSinkAppToRawParsed: round(sink.eventsPerSec / raw.parsedEventsPerSec, 3),
     latencyP50Ms: latency?.endToEndMs.p50 ?? null,
@@ -983,7 +1049,14 @@ async function main(flags: Flags): Promise<number> {
   };
   const met = (value: number | null, ok: (v: number) => boolean) => (value === null ? null : ok(value));
   const targets = {
-    ratioSinkAppToJdbc: { target: `>= ${TARGETS.ratioToJdbc}`, met: met(figures.ratioSinkAppToJdbc, (v) => v >= TARGETS.ratioToJdbc) },
+    // against both JDBC drains: the compiled one is the sink a deployment runs
+    ratioSinkAppToJdbc: {
+      target: `>= ${TARGETS.ratioToJdbc} (first and second JDBC drain)`,
+      met: met(
+        figures.ratioSinkAppToJdbcWarm === null ? null : Math.min(figures.ratioSinkAppToJdbc!, figures.ratioSinkAppToJdbcWarm),
+        (v) => v >= TARGETS.ratioToJdbc,
+      ),
+    },
     ratioSinkAppToRawParsed: { target: `>= ${TARGETS.ratioToRawParsed}`, met: met(figures.ratioSinkAppToRawParsed, (v) => v >= TARGETS.ratioToRawParsed) },
     latencyP99Ms: { target: `< ${TARGETS.p99Ms}`, met: met(figures.latencyP99Ms, (v) => v < TARGETS.p99Ms) },
     sinkAppPeakRssMiB: { target: `< ${TARGETS.peakRssMiB}`, met: met(peakRss, (v) => v < TARGETS.peakRssMiB) },
@@ -1009,7 +1082,9 @@ async function main(flags: Flags): Promise<number> {
       runtime: "node dist/main.js (bundled by sink-app/build.mjs, as the image runs it)",
       sinkAppCommit,
     },
-    jdbcSink: jdbc ? { ...jdbc.result, timeline: undefined, config: jdbc.config } : null,
+    jdbcSink: jdbc ? { ...jdbc.first.result, timeline: undefined, config: jdbc.first.config } : null,
+    jdbcSinkWarm: jdbc ? { ...jdbc.warm.result, timeline: undefined, config: jdbc.warm.config } : null,
+    brokerWarmup,
     raw: { runs: raw.runs, parsed: raw.parsed },
     latency,
     profile,
@@ -1017,36 +1092,37 @@ async function main(flags: Flags): Promise<number> {
       ...machine,
       loadAvg1mDuringRun: summarize(loadSamples),
       loadAvgAtEnd: loadavg().map((v) => round(v, 2)),
-      quietBeforePhase: { threshold: QUIET, raw: raw.quiet, drain: drain.quiet, jdbc: jdbc?.quiet ?? null },
+      quietBeforePhase: { threshold: QUIET, raw: raw.quiet, drain: drain.quiet, jdbc: jdbc?.first.quiet ?? null, jdbcWarm: jdbc?.warm.quiet ?? null },
     },
     notes: [
       "events/s = Kafka records of the topic (change events plus delete tombstones) divided by the time from the first row visible in the target to the last change's row visible",
       "kafkaBytesPerChange = the topic's bytes on the broker (DescribeLogDirs) / its records; jsonBytesPerChange = the average uncompressed record value a consumer receives",
       "latency = Meter Master updated_at (now() of the sink-app's write transaction) minus source_ts (Debezium's source.ts_ms, the source commit time); source->Kafka uses the Kafka record timestamp Connect set; the figure is the measured window after latency.warmup.seconds of the same load (latencyWarmupP50Ms/P99Ms: that warm-up)",
-      "the JDBC sink writes the source columns (no mapping, no position guard) into a table it creates itself",
+      "the JDBC sink writes the source columns (no mapping, no position guard) into a table it creates itself; it drains the topic twice, the second time with a new connector (a new consumer group) into a fresh table, once Connect's JIT has compiled its code (jdbcSinkWarm); the ratio target holds against both",
+      "before any timed phase, the sink-app drains the topic once, untimed, into a database dropped afterwards: the broker's JIT compiles its fetch and commit paths then, not in the timed sink-app drain (brokerWarmup)",
       "raw, drain and jdbc each start once the machine is quiet (machine.quietBeforePhase); the latency phase runs straight after the JDBC phase, with its own warm-up",
     ],
   };
   const jsonFile = writeResult(`${runId}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const svgFile = writeResult(
     `${runId}.svg`,
-    chart(runId, flags, figures, capture, sink, jdbc?.result ?? null, raw.eventsPerSec, latency, drain.app, drain.appStarted, machine),
+    chart(runId, flags, figures, capture, sink, jdbc?.first.result ?? null, raw.eventsPerSec, latency, drain.app, drain.appStarted, machine),
   );
   const png = tryRenderPng(svgFile);
   log(`results: ${jsonFile}, ${svgFile}${png ? `, ${png}` : ""}`);
   const targetsMet = Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, v.met]));
   process.stdout.write(
-    `${JSON.stringify({ benchmark: "sink-app", runId, ...figures, targetsMet, sinkRowsOk: sink.check.ok, jdbcRowsOk: jdbc?.result.check.ok ?? null, file: jsonFile, svg: svgFile })}\n`,
+    `${JSON.stringify({ benchmark: "sink-app", runId, ...figures, targetsMet, sinkRowsOk: sink.check.ok, jdbcRowsOk: jdbc ? jdbc.first.result.check.ok && jdbc.warm.result.check.ok : null, file: jsonFile, svg: svgFile })}\n`,
   );
   clearInterval(loadTimer);
   // a broken check (rows not matching the source) means the run broke, not a slow figure
-  return sink.check.ok && (jdbc?.result.check.ok ?? true) ? 0 : 1;
+  return sink.check.ok && (jdbc ? jdbc.first.result.check.ok && jdbc.warm.result.check.ok : true) ? 0 : 1;
 }
 
 function chart(
   runId: string,
   flags: Flags,
-  figures: { latencyP99Ms: number | null; sinkAppPeakRssMiB: number },
+  figures: { latencyP99Ms: number | null; sinkAppPeakRssMiB: number; jdbcSinkWarmEventsPerSec: number | null },
   capture: { topicRecords: number; timeline: Point[] },
   sink: DrainResult,
   jdbc: DrainResult | null,
@@ -1125,7 +1201,7 @@ function chart(
   ];
   return renderChart(
     `Meter Master sink-app benchmark ${runId}`,
-    `${flags.events} changes (${capture.topicRecords} records) · sink-app ${sink.eventsPerSec}/s · JDBC sink ${jdbc?.eventsPerSec ?? "-"}/s · raw ${rawEps}/s · p99 ${figures.latencyP99Ms ?? "-"} ms · peak RSS ${figures.sinkAppPeakRssMiB} MiB · ${String(machine.cpus)} cores`,
+    `${flags.events} changes (${capture.topicRecords} records) · sink-app ${sink.eventsPerSec}/s · JDBC sink ${jdbc?.eventsPerSec ?? "-"}/s (compiled ${figures.jdbcSinkWarmEventsPerSec ?? "-"}/s) · raw ${rawEps}/s · p99 ${figures.latencyP99Ms ?? "-"} ms · peak RSS ${figures.sinkAppPeakRssMiB} MiB · ${String(machine.cpus)} cores`,
     panels,
   );
 }
@@ -1164,6 +1240,7 @@ async function againstMain(flags: Flags & { against: string }): Promise<number> 
   log(`bench ${runId}: ${flags.events} change events; ${flags.drains} drains each of this tree and ${flags.against}, alternating`);
   const { bench: b, seedRows } = await startServers({ ...flags, skipJdbc: true }, runId);
   const capture = await capturePhase(b, seedRows);
+  await brokerWarmupPhase(b, capture.topicRecords);
   const drains = sides.map(
     () =>
       [] as Array<{

@@ -36,10 +36,19 @@ export async function createSourceDatabase(info: PostgresInfo, database: string)
 }
 
 export async function createDatabase(info: PostgresInfo, database: string): Promise<void> {
+  await dropDatabase(info, database);
+  const admin = await pgClient(info, info.database);
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function dropDatabase(info: PostgresInfo, database: string): Promise<void> {
   const admin = await pgClient(info, info.database);
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${database}`);
   } finally {
     await admin.end();
   }
