@@ -210,24 +210,26 @@ it("keeps exact decimals, time zones, unicode and NULLs as given", async () => {
   ]);
 });
 
+/** A stored row of the demo mapping, as the tests below start from. */
+const base: MeterMasterRow = {
+  source_system: "postgres",
+  source_key: "20",
+  meter_id: "EL-TOAST-0020",
+  meter_type: "ELECTRIC",
+  status: "active",
+  customer_ref: "CUST-20",
+  location: "20 Default Road",
+  installed_at: "2021-02-03",
+  last_reading: "20.0000",
+  last_reading_at: "2024-02-02T02:02:02.000000Z",
+  attributes: { tags: { blob: "x".repeat(5000) }, smart: true },
+  is_deleted: false,
+  source_op: "c",
+  source_ts: "2024-02-02T02:02:02.000Z",
+  source_position: position(100),
+};
+
 describe("what a change did not carry keeps what Meter Master holds (real PostgreSQL)", () => {
-  const base: MeterMasterRow = {
-    source_system: "postgres",
-    source_key: "20",
-    meter_id: "EL-TOAST-0020",
-    meter_type: "ELECTRIC",
-    status: "active",
-    customer_ref: "CUST-20",
-    location: "20 Default Road",
-    installed_at: "2021-02-03",
-    last_reading: "20.0000",
-    last_reading_at: "2024-02-02T02:02:02.000000Z",
-    attributes: { tags: { blob: "x".repeat(5000) }, smart: true },
-    is_deleted: false,
-    source_op: "c",
-    source_ts: "2024-02-02T02:02:02.000Z",
-    source_position: position(100),
-  };
   const stored = async (table: string) =>
     (await db.query(`SELECT meter_id, status, location, last_reading::text, attributes, is_deleted, source_op FROM public.${table}`)).rows;
 
@@ -317,6 +319,29 @@ describe("what a change did not carry keeps what Meter Master holds (real Postgr
       `SELECT attributes->'tags' = '{"big": 12345678901234567890, "exact": 1.10, "nested": [18446744073709551615, -9223372036854775809]}'::jsonb AS same, (attributes->'tags'->>'big') AS big FROM public.mm_json_digits`,
     );
     expect(res.rows).toEqual([{ same: true, big: "12345678901234567890" }]);
+  });
+});
+
+describe("what PostgreSQL refuses, so mapping dead-letters it (real PostgreSQL)", () => {
+  it("a NUL character in a text column or in attributes fails the whole statement", async () => {
+    const store = await freshStore("mm_nul");
+    const clean = { ...base, source_key: "NUL-0" };
+    for (const row of [
+      { ...base, source_key: "NUL-1", location: "1 Null\u0000 Road" },
+      { ...base, source_key: "NUL-2", attributes: { note: "a\u0000b" } },
+    ]) {
+      await expect(
+        apply(
+          store,
+          [
+            { kind: "upsert", row: clean },
+            { kind: "upsert", row },
+          ],
+          "soft",
+        ),
+      ).rejects.toThrow(/unsupported Unicode escape sequence|invalid byte sequence/);
+    }
+    expect(await snapshot("mm_nul")).toEqual([]);
   });
 });
 

@@ -235,7 +235,30 @@ export function mapEvent(event: DecodedEvent, mapping: NamedSourceMapping): Mete
 
 const TEXT_LIMIT_ENTRIES = Object.entries(TEXT_LIMITS) as Array<[TextColumnName, number]>;
 
-/** Text longer than the target column would fail the whole batch in the database: reject the event instead. */
+/** PostgreSQL's text and jsonb cannot store U+0000; MySQL, SQL Server and Oracle sources can send it. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (value === null || typeof value !== "object") return false;
+  for (const key in value) if (key.includes("\u0000") || holdsNul((value as Record<string, unknown>)[key])) return true;
+  return false;
+}
+
+/** The path to the first NUL in a value that holds one (`attributes.tags.note`): worked out only for the error. */
+function nulPath(value: unknown, at: string): string {
+  if (value === null || typeof value !== "object") return at;
+  for (const key in value) {
+    if (key.includes("\u0000")) return `${at}.${key}`;
+    const v = (value as Record<string, unknown>)[key];
+    if (holdsNul(v)) return nulPath(v, `${at}.${key}`);
+  }
+  return at;
+}
+
+/**
+ * Values the target would refuse fail the whole batch in the database, and the batch would be
+ * retried for ever: reject the event instead (dead letter). Text longer than its column; a NUL
+ * character anywhere in the row, for either target, so Meter Master holds the same rows on both.
+ */
 function checkLimits(change: MeterMasterChange): MeterMasterChange {
   if (change.kind !== "upsert" && change.kind !== "delete") return change;
   for (const [column, limit] of TEXT_LIMIT_ENTRIES) {
@@ -243,6 +266,10 @@ function checkLimits(change: MeterMasterChange): MeterMasterChange {
     if (value !== null && value.length > limit) {
       throw new MapError(`${column} is ${value.length} characters, the Meter Master column holds ${limit}: ${JSON.stringify(value.slice(0, 40))}...`);
     }
+  }
+  for (const column in change.row) {
+    const value = change.row[column as keyof MeterMasterRow];
+    if (holdsNul(value)) throw new MapError(`${nulPath(value, column)} holds a NUL character (U+0000), which PostgreSQL cannot store`);
   }
   return change;
 }

@@ -210,6 +210,20 @@ describe("mapping errors become MapError values (dead letter), never exceptions"
     expect((result as MapError).message).toMatch(/last_reading .*does not fit decimal\(18,4\)/);
   });
 
+  it("rejects a NUL character anywhere in the row, which PostgreSQL cannot store", () => {
+    const inColumn = fixtureJson("mysql/update.json");
+    inColumn.payload.after.meter_no = "M-10\u000001";
+    expect((mapEvent(decodeRecord(record(inColumn)), named("mysql")) as MapError).message).toBe(
+      "meter_id holds a NUL character (U+0000), which PostgreSQL cannot store",
+    );
+    const inAttribute = fixtureJson("mysql/update.json");
+    inAttribute.payload.after.notes = "replaced\u0000";
+    expect((mapEvent(decodeRecord(record(inAttribute)), named("mysql")) as MapError).message).toMatch(/^attributes\.notes holds a NUL character/);
+    const inJson = fixtureJson("postgres/update.json");
+    inJson.payload.after.tags = '{"tariff":{"name":"E7\\u0000"}}';
+    expect((mapEvent(decodeRecord(record(inJson)), named("postgres")) as MapError).message).toMatch(/^attributes\.tags\.tariff\.name holds a NUL character/);
+  });
+
   it("rejects a missing key column", () => {
     const event = fixtureJson("mssql/create.json");
     delete event.payload.after.MeterKey;

@@ -85,6 +85,12 @@ describe("the Meter Master sink, record by record", () => {
     expect(result).toEqual({ writtenKeys: [], deadLetters: [expect.stringMatching(/^0 decode: key\.id: int64 expects an integer/)] });
   });
 
+  it("dead-letters as a map failure a text with a NUL character, and writes the rest", async () => {
+    const result = await sinkBatch([{ value: update((p) => (p.after.address = "1 Null\u0000 Road")) }, { value: update(() => {}) }]);
+    expect(result.writtenKeys).toEqual(["upsert 1001"]);
+    expect(result.deadLetters).toEqual([expect.stringMatching(/^0 map: location holds a NUL character \(U\+0000\)/)]);
+  });
+
   it("dead-letters as a map failure a value the mapping refuses", async () => {
     const result = await sinkBatch([{ value: update((p) => (p.after.serial_no = "x".repeat(201))) }]);
     expect(result).toEqual({ writtenKeys: [], deadLetters: [expect.stringMatching(/^0 map: meter_id is 201 characters, the Meter Master column holds 200/)] });
