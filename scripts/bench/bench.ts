@@ -737,12 +737,12 @@ async function brokerWarmupPhase(b: Bench, records: number) {
   const broker0 = cpuSecondsOf(b.env.processes.kafka.pid);
   await app.start();
   const groupId = `${groupIdPrefix}meter-master.postgres`;
-  await waitUntil(
-    "the warm-up drain committed the whole topic",
-    async () => ((await b.admin.committed(groupId, b.topic)) >= records ? true : undefined),
-    600_000,
-    500,
-  );
+  const deadline = Date.now() + 600_000;
+  while ((await b.admin.committed(groupId, b.topic)) < records) {
+    app.assertRunning(); // a sink-app that died fails the run now, not at the deadline
+    if (Date.now() > deadline) throw new Error(`the warm-up drain did not commit the whole topic within 600 s`);
+    await sleep(500);
+  }
   const broker1 = cpuSecondsOf(b.env.processes.kafka.pid);
   await app.kill("SIGTERM");
   await dropDatabase(b.pgInfo, WARMUP_DB);
