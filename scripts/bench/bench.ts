@@ -844,7 +844,7 @@ async function drainPhase(b: Bench, capture: Awaited<ReturnType<typeof capturePh
 /**
  * Debezium's JDBC sink on the same topic into the same database (upserts, batch size as the
  * sink-app's), twice. The first drain is the first time Connect runs the sink's code, and its
- * JIT compiles it meanwhile: the compiler threads took 9.2-10.3 of Connect's 19.6-21.9 CPU s in
+ * JIT compiles it meanwhile: the compiler threads took 9.2-12.1 of Connect's 19.6-24.7 CPU s in
  * that drain (thread CPU from /proc/<pid>/task), on the two cores the sink shares with
  * PostgreSQL. A second connector (new name, so a new consumer group) then drains the topic again
  * into a fresh table, with the code compiled: what a JDBC sink that has run for a while does.
