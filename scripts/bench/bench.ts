@@ -11,7 +11,7 @@ import { renderDesiredConnectors } from "../../connector-configs/render.js";
 import { SinkAppConfigSchema } from "../../sink-app/src/config.js";
 import { reportCleanup } from "../test-env/cleanup.js";
 import { PRODUCER_COMPRESSION } from "../test-env/connect.js";
-import { machineCpuSeconds, mainThreadSchedOf, type QuietResult, treeCpuSecondsOf, untilMachineQuiet } from "../test-env/proc-stats.js";
+import { machineCpuSeconds, mainThreadSchedOf, type QuietResult, threadsCpuSecondsOf, treeCpuSecondsOf, untilMachineQuiet } from "../test-env/proc-stats.js";
 import { cpuSecondsOf, metricSum, type SinkAppProcess } from "../test-env/sink-app-process.js";
 import {
   intOption,
@@ -264,9 +264,16 @@ interface DrainResult {
   check: Record<string, unknown>;
 }
 
+/** A JVM's JIT compiler threads ("C1 CompilerThread0", "C2 CompilerThread0", names cut at 15 characters). */
+const JIT_COMPILER_THREADS = /^C[12] CompilerThre/;
+/** The servers that are JVMs: a drain that makes one compile code pays for it on the same cores. */
+const JVM_SERVERS = ["kafka", "connect"] as const;
+
 /** CPU seconds so far, per process (a server with everything it forked) and for the machine. */
 type CpuSample = {
   processes: Record<string, number | null>;
+  /** of that, each JVM server's JIT compiler threads */
+  jitCompilers: Record<string, number>;
   machine: { busy: number; total: number };
   /** the sink-app's main thread, when it is the sink under test */
   sinkAppMainThread?: ReturnType<typeof mainThreadSchedOf>;
@@ -278,6 +285,8 @@ interface CpuBudget {
   microsPerRecord: Record<string, number | null>;
   machineBusyCores: number;
   machineCores: number;
+  /** CPU seconds each JVM server spent compiling code during the drain (part of its cores above) */
+  jitCompilerSeconds: Record<string, number>;
   /** shares of the drain's wall time the sink-app's main thread ran, and waited for a core while runnable */
   sinkAppMainThread?: { onCore: number; waitingForCore: number } | null;
 }
@@ -290,6 +299,11 @@ function cpuSampler(env: BenchEnv, sinkApp?: SinkAppProcess): () => CpuSample {
       ...(sinkApp ? { "sink-app": sinkApp.cpuSeconds() } : {}),
       ...Object.fromEntries(servers.map(([name, p]) => [name, treeCpuSecondsOf(p.pid)])),
     },
+    jitCompilers: Object.fromEntries(
+      servers
+        .filter(([name]) => (JVM_SERVERS as readonly string[]).includes(name))
+        .map(([name, p]) => [name, threadsCpuSecondsOf(p.pid, JIT_COMPILER_THREADS)]),
+    ),
     machine: machineCpuSeconds(),
     ...(sinkApp ? { sinkAppMainThread: sinkApp.pid === undefined ? null : mainThreadSchedOf(sinkApp.pid) } : {}),
   });
@@ -299,7 +313,8 @@ function budgetLine(budget: CpuBudget): string {
   const each = Object.entries(budget.cores).map(([name, cores]) => `${name} ${cores ?? "?"} (${budget.microsPerRecord[name] ?? "?"} µs/record)`);
   const main = budget.sinkAppMainThread;
   const thread = main ? `; the sink-app's main thread ran ${main.onCore} of the time and waited for a core ${main.waitingForCore}` : "";
-  return `  CPU while draining, cores busy: ${each.join(", ")}; the machine ${budget.machineBusyCores} of ${budget.machineCores}${thread}`;
+  const jit = Object.entries(budget.jitCompilerSeconds).map(([name, seconds]) => `${name} ${seconds} s`);
+  return `  CPU while draining, cores busy: ${each.join(", ")}; the machine ${budget.machineBusyCores} of ${budget.machineCores}${thread}; JIT compilers: ${jit.join(", ")}`;
 }
 
 function cpuBudget(from: CpuSample, to: CpuSample, seconds: number, records: number): CpuBudget {
@@ -319,6 +334,7 @@ function cpuBudget(from: CpuSample, to: CpuSample, seconds: number, records: num
     microsPerRecord,
     machineBusyCores: round((to.machine.busy - from.machine.busy) / seconds, 2),
     machineCores,
+    jitCompilerSeconds: Object.fromEntries(Object.entries(to.jitCompilers).map(([name, after]) => [name, round(after - (from.jitCompilers[name] ?? 0), 2)])),
     ...(main0 === undefined
       ? {}
       : { sinkAppMainThread: main0 && main1 ? { onCore: share(main0.onCore, main1.onCore), waitingForCore: share(main0.waiting, main1.waiting) } : null }),

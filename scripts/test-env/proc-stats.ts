@@ -79,6 +79,32 @@ export function mainThreadSchedOf(pid: number): { onCore: number; waiting: numbe
   }
 }
 
+/**
+ * CPU seconds used so far by a process's threads whose name matches (/proc/<pid>/task/<tid>/stat;
+ * the kernel keeps 15 characters of a name: a JVM's "C2 CompilerThread0" reads "C2 CompilerThre").
+ * Threads that already ended no longer count. 0 once the process is gone.
+ */
+export function threadsCpuSecondsOf(pid: number, name: RegExp): number {
+  let ticks = 0;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      if (!name.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ticks / 100;
+}
+
 /** CPU seconds the machine's cores have spent busy, and in all, since boot (/proc/stat). */
 export function machineCpuSeconds(): { busy: number; total: number } {
   const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);

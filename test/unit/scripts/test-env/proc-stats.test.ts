@@ -1,7 +1,14 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
-import { cpuSecondsOf, machineCpuSeconds, mainThreadSchedOf, treeCpuSecondsOf, untilMachineQuiet } from "../../../../scripts/test-env/proc-stats.js";
+import {
+  cpuSecondsOf,
+  machineCpuSeconds,
+  mainThreadSchedOf,
+  threadsCpuSecondsOf,
+  treeCpuSecondsOf,
+  untilMachineQuiet,
+} from "../../../../scripts/test-env/proc-stats.js";
 
 describe("the benchmarks' CPU readings", () => {
   it("count what a server's forked processes used, also those that left its process group, as PostgreSQL's backends do", async () => {
@@ -53,6 +60,27 @@ describe("the benchmarks' CPU readings", () => {
       child.kill("SIGKILL");
     }
     expect(mainThreadSchedOf(2 ** 22 + 1)).toBeNull();
+  });
+
+  it("read the CPU of a process's threads by their name, as a JVM's compiler threads are read", async () => {
+    // PBKDF2 runs on libuv's thread pool ("libuv-worker"): a fixed amount of work, whatever the machine's load
+    const child = spawn(
+      process.execPath,
+      ["-e", `require("node:crypto").pbkdf2("x", "y", 1_000_000, 32, "sha256", () => { process.stdout.write("done\\n"); setTimeout(() => {}, 10000); });`],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      await once(child.stdout, "data");
+      const pool = threadsCpuSecondsOf(child.pid!, /^libuv-worker$/);
+      expect(pool).toBeGreaterThanOrEqual(0.1);
+      expect(pool).toBeLessThanOrEqual(cpuSecondsOf(child.pid!)!);
+      // the main thread's name is the program's ("node"), and it did not do that work
+      expect(threadsCpuSecondsOf(child.pid!, /^node$/)).toBeLessThan(cpuSecondsOf(child.pid!)! - pool + 0.02);
+      expect(threadsCpuSecondsOf(child.pid!, /^no such thread$/)).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    expect(threadsCpuSecondsOf(2 ** 22 + 1, /./)).toBe(0);
   });
 
   it("read the machine's busy CPU time as part of its total, both growing while a core works", () => {
