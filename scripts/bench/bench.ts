@@ -741,7 +741,7 @@ async function quietBefore(phase: string): Promise<QuietResult> {
  * one first works them hard. That used to be the timed sink-app drain, on the same two cores:
  * the broker used 3.8 CPU s there, 2.3 of them in its compiler threads (thread CPU from
  * /proc/<pid>/task), and the JDBC drain after it found the paths compiled. After this drain the
- * timed one cost the broker 1.8-2.7 CPU s (its compilers 0.8-1.8 still: the young JVM keeps
+ * timed one cost the broker 1.8-3.1 CPU s (its compilers 0.7-2.0 still: the young JVM keeps
  * compiling). A plain consumer fetching and committing the same way, instead, left 3.3 s.
  */
 async function brokerWarmupPhase(b: Bench, records: number) {
