@@ -27,9 +27,14 @@ export function cpuSecondsOf(pid: number): number | null {
 
 /** The fields after a /proc/<pid>/stat line's command name, or null once the process is gone. */
 function statFields(pid: number | string): string[] | null {
+  return readStat(`/proc/${pid}/stat`)?.fields ?? null;
+}
+
+/** A stat line (of a process or of one of its threads): its name, and the fields after it; null once gone. */
+function readStat(path: string): { name: string; fields: string[] } | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const stat = readFileSync(path, "utf8");
+    return { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), fields: stat.slice(stat.lastIndexOf(")") + 2).split(" ") };
   } catch {
     return null;
   }
@@ -93,14 +98,9 @@ export function threadsCpuSecondsOf(pid: number, name: RegExp): number {
     return 0;
   }
   for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      if (!name.test(stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")))) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
+    // null: the thread ended between the listing and the read
+    const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
+    if (stat && name.test(stat.name)) ticks += Number(stat.fields[11]) + Number(stat.fields[12]);
   }
   return ticks / 100;
 }
