@@ -4,7 +4,6 @@
 
 import { access, writeFile } from "node:fs/promises";
 import path from "node:path";
-import Table from "cli-table3";
 import { Command, CommanderError, Option } from "commander";
 import { CONNECTOR_CONFIG_DIR, type ConfigSet, HTTP_SINKS_SUBDIR, loadConnectorConfigs, loadConnectorFile } from "../../connector-configs/load.js";
 import { DEFAULT_OWNER, renderDesiredConnectors, sourceTopics } from "../../connector-configs/render.js";
@@ -25,6 +24,7 @@ import { OperatorError } from "../operate/plan.js";
 import { registerResyncCommand } from "../operate/resync.js";
 import { registerVerifyCommand } from "../operate/verify.js";
 import { httpSinkFileContent, httpSinkFileName, validateHttpSinkAnswers } from "./http-sink-file.js";
+import { textTable } from "./table.js";
 
 export const DEFAULT_CONNECT_URL = "http://127.0.0.1:8083";
 
@@ -96,7 +96,7 @@ export function buildProgram(io: CliIo): Command {
   connectOpts(program.command("list").description("List connectors with their state.")).action(async (opts) => {
     const rows = listRows(await clientFor(opts, io).listConnectors());
     if (opts.json) return io.out(JSON.stringify(rows, null, 2));
-    const t = new Table({ head: ["name", "type", "class", "state", "tasks", "managed by"] });
+    const t = textTable(["name", "type", "class", "state", "tasks", "managed by"]);
     for (const r of rows)
       t.push([r.name, r.type, shortClass(r.class), r.state, r.tasks.map((x) => `${x.id}:${x.state}`).join(" ") || "none", r.managedBy ?? "-"]);
     io.out(rows.length ? t.toString() : "No connectors.");
@@ -123,7 +123,7 @@ export function buildProgram(io: CliIo): Command {
       const declaredOf = (n: string) => ("declared" in files ? (files.declared.get(n)?.state ?? null) : null);
       const withDeclared = statuses.map((s) => ({ ...s, declared: declaredOf(s.name) }));
       if (opts.json) return io.out(JSON.stringify(name ? withDeclared[0] : withDeclared, null, 2));
-      const t = new Table({ head: ["connector", "task", "declared", "state", "worker", "error"] });
+      const t = textTable(["connector", "task", "declared", "state", "worker", "error"]);
       for (const s of withDeclared) {
         const drift = s.declared !== null && CONNECT_STATE[s.declared] !== s.connector.state ? " (differs)" : "";
         t.push([s.name, "-", (s.declared ?? "not declared") + drift, s.connector.state, s.connector.worker_id, firstLine(s.connector.trace)]);

@@ -1,13 +1,13 @@
 // Operator commands of `npm run connectors -- <command>`: source connector offsets, the
 // sink-app's consumer groups, and dead letter topics. Registered by scripts/connectors/cli.ts.
 
-import Table from "cli-table3";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { CONNECTOR_CONFIG_DIR } from "../../connector-configs/load.js";
 import type { ConnectClient, ConnectorOffsets } from "../../sink-app/src/connect/client.js";
 import type { ConnectorState } from "../../sink-app/src/connect/desired.js";
 import { CONNECT_STATE, waitUntilHeld, waitUntilRunning } from "../../sink-app/src/connect/reconcile.js";
+import { textTable } from "../connectors/table.js";
 import { tryDeclaredConnectors } from "./declared.js";
 import type { KafkaOps } from "./kafka-ops.js";
 import { lagOf, type MoveTarget, newOffset, OperatorError, parseRecordRef, parseTime, readDeadLetter, refuseWhileLive, skipOne } from "./plan.js";
@@ -164,7 +164,7 @@ export function registerOperateCommands(
   kafkaOpts(groups.command("list").description("Every consumer group with its state.")).action(async (opts) => {
     const rows = await withKafka(opts, io, (k) => k.groupIds());
     if (opts.json) return io.out(JSON.stringify(rows, null, 2));
-    const t = new Table({ head: ["group", "state"] });
+    const t = textTable(["group", "state"]);
     for (const r of rows) t.push([r.id, r.state]);
     io.out(rows.length ? t.toString() : "No consumer groups.");
   });
@@ -184,7 +184,7 @@ export function registerOperateCommands(
       io.out(
         `group ${group}: ${d.state}, ${d.members.length} member(s)${d.members.length ? `: ${d.members.map((m) => `${m.clientId}@${m.host}`).join(", ")}` : ""}`,
       );
-      const t = new Table({ head: ["topic", "partition", "committed", "end", "lag"] });
+      const t = textTable(["topic", "partition", "committed", "end", "lag"]);
       for (const r of rows) t.push([r.topic, String(r.partition), r.committed === "-1" ? "none" : r.committed, r.end, r.lag]);
       io.out(rows.length ? t.toString() : "No committed offsets.");
     });
@@ -282,7 +282,7 @@ export function registerOperateCommands(
       const letters = records.map((r) => readDeadLetter(r.partition, r.offset, r.headers));
       if (opts.json) return io.out(JSON.stringify(letters, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
       if (letters.length === 0) return io.out(`${topic}: no dead letters`);
-      const t = new Table({ head: ["record", "sink", "kind", "from", "at", "reason"] });
+      const t = textTable(["record", "sink", "kind", "from", "at", "reason"]);
       for (const l of letters)
         t.push([
           `${l.partition}:${l.offset}`,
