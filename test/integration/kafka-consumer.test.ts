@@ -1,6 +1,7 @@
 // The sink-app's Kafka adapter (@platformatic/kafka) on the real broker: every record handed
 // over once and in order, far beyond one fetch or the stream's buffer, writes one at a time,
-// commits only after the write, and a prompt stop.
+// commits only after the write (at most once per interval, and what is written when it stops or
+// fails), and a prompt stop.
 import { randomBytes } from "node:crypto";
 import { CompressionTypes, Kafka, logLevel } from "kafkajs";
 import "../../scripts/test-env/kafkajs-lz4.js";
@@ -45,7 +46,7 @@ function kafkaFactory(): KafkaClientFactory {
 
 /** The first offset a new member of the group is handed (it reads on to the topic's last record). */
 async function firstOffsetForNextMember(groupId: string, topic: string, records: number): Promise<bigint | undefined> {
-  const next = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10 } });
+  const next = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10, commitIntervalMs: 0 } });
   const offsets: bigint[] = [];
   const running = next.run(
     wholeBatches(async (batch) => {
@@ -59,6 +60,18 @@ async function firstOffsetForNextMember(groupId: string, topic: string, records:
   return offsets[0];
 }
 
+/** The group's committed offset of the topic's partition 0, as the broker has it (-1: none). */
+async function committedOffset(groupId: string, topic: string): Promise<bigint> {
+  const admin = new Kafka({ clientId: "it-offsets", brokers: [testEnv().kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return BigInt(offsets!.partitions.find((p) => p.partition === 0)!.offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 afterAll(async () => {
   await Promise.all(factories.map((f) => f.close()));
 });
@@ -66,7 +79,7 @@ afterAll(async () => {
 describe("BatchConsumer on @platformatic/kafka", () => {
   it("hands over 6,000 records of 4 KB once each, in offset order per partition, and commits to the end", async () => {
     const topic = await topicWith(6_000, 2);
-    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 500, maxWaitMs: 10 } });
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 500, maxWaitMs: 10, commitIntervalMs: 0 } });
     const seen = new Map<number, bigint[]>();
     let writesInFlight = 0;
     let maxWritesInFlight = 0;
@@ -100,7 +113,7 @@ describe("BatchConsumer on @platformatic/kafka", () => {
 
   it("fills batches under load although preparing them takes longer than maxWaitMs: only waiting counts", async () => {
     const topic = await topicWith(1_200, 1);
-    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 200, maxWaitMs: 50 } });
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 200, maxWaitMs: 50, commitIntervalMs: 0 } });
     const sizes: number[] = [];
     const running = consumer.run((_topic, _partition) => {
       let size = 0;
@@ -125,7 +138,7 @@ describe("BatchConsumer on @platformatic/kafka", () => {
 
   it("hands over lz4 record batches (as Connect's producer writes them) decompressed, once each and in order", async () => {
     const topic = await topicWith(3_000, 1, CompressionTypes.LZ4);
-    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10 } });
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 1_000, maxWaitMs: 10, commitIntervalMs: 0 } });
     const seqs: number[] = [];
     const running = consumer.run((_topic, _partition) => ({
       add: (r) => {
@@ -141,7 +154,7 @@ describe("BatchConsumer on @platformatic/kafka", () => {
 
   it("stops taking records while one batch is written and the next one waits: records in hand stay bounded", async () => {
     const topic = await topicWith(2_000, 1);
-    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10 } });
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10, commitIntervalMs: 0 } });
     let added = 0;
     let written = 0;
     let mostInHand = 0;
@@ -169,7 +182,7 @@ describe("BatchConsumer on @platformatic/kafka", () => {
   it("fails, without committing the batch, when preparing a record throws", async () => {
     const topic = await topicWith(300, 1);
     const groupId = `${topic}-g`;
-    const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10 } });
+    const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10, commitIntervalMs: 0 } });
     let seen = 0;
     const failing = wholeBatches(async () => undefined);
     await expect(
@@ -192,7 +205,7 @@ describe("BatchConsumer on @platformatic/kafka", () => {
   it("does not commit a batch whose write failed: a new member gets it again", async () => {
     const topic = await topicWith(300, 1);
     const groupId = `${topic}-g`;
-    const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10 } });
+    const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10, commitIntervalMs: 0 } });
     let calls = 0;
     const failing = wholeBatches(async () => {
       calls++;
@@ -204,9 +217,47 @@ describe("BatchConsumer on @platformatic/kafka", () => {
     expect(await firstOffsetForNextMember(groupId, topic, 300)).toBe(100n);
   });
 
+  it("commits written offsets at most once per commitIntervalMs, and all of them when it stops", async () => {
+    const topic = await topicWith(1_000, 1);
+    const groupId = `${topic}-g`;
+    const consumer = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10, commitIntervalMs: 60_000 } });
+    const ends: bigint[] = [];
+    const running = consumer.run(
+      wholeBatches(async (batch) => {
+        ends.push(batch.records.at(-1)!.offset + 1n);
+      }),
+    );
+    await waitFor("1,000 records written", async () => (ends.at(-1) === 1_000n ? true : undefined), { timeoutMs: 30_000 });
+    expect(ends.length).toBeGreaterThan(1);
+    // the first written batch is committed at once; the batches after it wait for the interval
+    await waitFor("the first batch committed", async () => ((await committedOffset(groupId, topic)) === ends[0] ? true : undefined), {
+      timeoutMs: 10_000,
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await committedOffset(groupId, topic)).toBe(ends[0]);
+    await consumer.stop();
+    await running;
+    expect(await committedOffset(groupId, topic)).toBe(1_000n);
+  });
+
+  it("commits the batches written before a failed write, although their interval has not passed, and not the failed one", async () => {
+    const topic = await topicWith(300, 1);
+    const groupId = `${topic}-g`;
+    const first = kafkaFactory().consumer({ groupId, topics: [topic], batching: { maxEvents: 100, maxWaitMs: 10, commitIntervalMs: 60_000 } });
+    const written: bigint[] = [];
+    const failing = wholeBatches(async (batch) => {
+      if (written.length === 2) throw new Error("target database down");
+      written.push(batch.records.at(-1)!.offset + 1n);
+    });
+    await expect(first.run(failing)).rejects.toThrow("target database down");
+
+    // the first batch was committed at once, the second only as the consumer failed; the third comes again
+    expect(await firstOffsetForNextMember(groupId, topic, 300)).toBe(written[1]);
+  });
+
   it("stops promptly while waiting for records", async () => {
     const topic = await topicWith(1, 1);
-    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 10, maxWaitMs: 10 } });
+    const consumer = kafkaFactory().consumer({ groupId: `${topic}-g`, topics: [topic], batching: { maxEvents: 10, maxWaitMs: 10, commitIntervalMs: 0 } });
     let handled = 0;
     const running = consumer.run(
       wholeBatches(async (batch) => {

@@ -56,7 +56,7 @@ async function consume(
   until: (seen: string[]) => boolean,
 ): Promise<{ seen: string[]; failed?: Error }> {
   const factory = createPlatformaticKafka({ brokers: [env.kafka.bootstrap], clientId: "it-ops", sessionTimeoutMs: 6_000 });
-  const consumer = factory.consumer({ groupId: group, topics: [topic], batching: { maxEvents: 1, maxWaitMs: 0 } });
+  const consumer = factory.consumer({ groupId: group, topics: [topic], batching: { maxEvents: 1, maxWaitMs: 0, commitIntervalMs: 0 } });
   const seen: string[] = [];
   const handler = wholeBatches(async (batch) => {
     for (const r of batch.records) {
@@ -144,7 +144,7 @@ describe("consumer groups", () => {
 
     // While a member is in the group, nothing moves.
     const factory = createPlatformaticKafka({ brokers: [env.kafka.bootstrap], clientId: "it-ops-live", sessionTimeoutMs: 6_000 });
-    const live = factory.consumer({ groupId: group, topics: [topic], batching: { maxEvents: 1, maxWaitMs: 0 } });
+    const live = factory.consumer({ groupId: group, topics: [topic], batching: { maxEvents: 1, maxWaitMs: 0, commitIntervalMs: 0 } });
     // It holds the poison record unhandled (nothing committed) until the test lets go.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

@@ -35,9 +35,9 @@ describe("the sink-app config the stack uploads", () => {
 
   it("batches as deployment.ts's sinkApp.batching says, with the sink-app's own defaults otherwise", async () => {
     const shipped = parseSinkAppConfig(JSON.parse((await uploadedConfig()).text), "config.json");
-    expect(shipped.batching).toEqual({ maxEvents: 500, maxWaitMs: 10 });
+    expect(shipped.batching).toEqual({ maxEvents: 500, maxWaitMs: 10, commitIntervalMs: 1_000 });
     const { text } = await uploadedConfig({ sinkApp: { batching: { maxEvents: 250 } } });
-    expect(parseSinkAppConfig(JSON.parse(text), "config.json").batching).toEqual({ maxEvents: 250, maxWaitMs: 10 });
+    expect(parseSinkAppConfig(JSON.parse(text), "config.json").batching).toEqual({ maxEvents: 250, maxWaitMs: 10, commitIntervalMs: 1_000 });
   });
 
   it("takes an external target's and an external Kafka's addresses from deployment.ts", async () => {

@@ -1,5 +1,6 @@
 // BatchConsumer / RecordProducer on @platformatic/kafka (pure TypeScript client; see README for
-// why this client). Offsets are committed explicitly, only after the handler resolved.
+// why this client). Offsets are committed explicitly, only after the handler resolved, and at
+// most once per commitIntervalMs.
 
 import { Admin, Consumer, type Message, Producer } from "@platformatic/kafka";
 import type {
@@ -59,7 +60,8 @@ type MessagesStream = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer
  * with it: drain peaks 109-114 -> 103-107 MiB, docs/benchmarks.md, round 4.) A batch is handed on when it
  * holds maxEvents records or maxWaitMs after its first record (see #onWaited). The stream is
  * paused while a complete batch waits for the previous one's write, so at most one batch is
- * written, one waits, and nothing piles up behind them.
+ * written, one waits, and nothing piles up behind them. The offsets of written batches are
+ * committed at most once per commitIntervalMs (see #commitSoon).
  */
 class BatchAssembler {
   readonly #partitions = new Map<string, { batch: PartitionBatch; last: RawMessage }>();
@@ -71,7 +73,11 @@ class BatchAssembler {
   /** complete batches whose write has not resolved yet */
   #unwritten = 0;
   #written: Promise<void> = Promise.resolve();
+  /** each partition's last message of the written batches whose offsets are not committed yet */
+  readonly #uncommitted = new Map<string, RawMessage>();
   #committed: Promise<void> = Promise.resolve();
+  #lastCommitAt = Number.NEGATIVE_INFINITY;
+  #commitTimer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #finished: Promise<void>;
   #finish!: (error?: unknown) => void;
@@ -98,10 +104,10 @@ class BatchAssembler {
     });
   }
 
-  /** Writes and commits of the batches already handed on: awaited before the stream closes. */
+  /** Writes of the batches already handed on, then the commit of those written: awaited before the stream closes. */
   async settled(): Promise<void> {
     await this.#written.catch(() => undefined);
-    await this.#committed.catch(() => undefined);
+    await this.#commitNow().catch(() => undefined);
   }
 
   readonly #onData = (message: RawMessage) => {
@@ -148,32 +154,49 @@ class BatchAssembler {
 
   readonly #onError = (error: unknown) => this.#fail(error);
 
-  /** The batch being filled becomes the next write (after the previous write), and its commit. */
+  /** The batch being filled becomes the next write (after the previous write); once written, its offsets are due. */
   readonly #handOn = () => {
     clearTimeout(this.#timer);
     if (this.#count === 0 || this.#closed) return;
-    const partitions = [...this.#partitions.values()];
+    const partitions = [...this.#partitions];
     this.#partitions.clear();
     this.#count = 0;
-    const write = this.#written.then(() => Promise.all(partitions.map((p) => p.batch.write()))).then(() => undefined);
-    const previousCommit = this.#committed;
-    // each partition's last message is what the commit needs, not the batch's records
-    const lasts = partitions.map((p) => p.last);
-    this.#committed = (async () => {
-      // the previous commit first, also when this write fails: a failing consumer still finishes
-      // the commit of the batch before it (run's caller awaits settled() before closing)
-      await previousCommit;
-      await write;
-      await Promise.all(lasts.map((m) => m.commit()));
-    })();
+    const write = this.#written.then(() => Promise.all(partitions.map(([, p]) => p.batch.write()))).then(() => undefined);
     this.#written = write;
-    this.#committed.catch(this.#fail);
     if (++this.#unwritten >= 2) this.stream.pause();
     write.then(() => {
       this.#unwritten--;
+      // each partition's last message is what the commit needs, not the batch's records
+      for (const [id, p] of partitions) this.#uncommitted.set(id, p.last);
+      this.#commitSoon();
       if (!this.#closed && this.stream.isPaused()) this.stream.resume();
     }, this.#fail);
   };
+
+  /**
+   * Commits the written offsets now if the last commit is commitIntervalMs old, else when it is.
+   * A commit per batch of 500 cost the broker and the sink-app together ~10 µs per change
+   * (docs/benchmarks.md, round 12); what a restart reads again is harmless (README, Delivery).
+   */
+  #commitSoon(): void {
+    if (this.#commitTimer !== undefined) return;
+    const wait = this.#lastCommitAt + this.batching.commitIntervalMs - performance.now();
+    if (wait <= 0) void this.#commitNow();
+    else this.#commitTimer = setTimeout(() => void this.#commitNow(), wait);
+  }
+
+  /** Commits what is written and not yet committed, after the commit before it. */
+  #commitNow(): Promise<void> {
+    clearTimeout(this.#commitTimer);
+    this.#commitTimer = undefined;
+    if (this.#uncommitted.size === 0) return this.#committed;
+    const lasts = [...this.#uncommitted.values()];
+    this.#uncommitted.clear();
+    this.#lastCommitAt = performance.now();
+    this.#committed = this.#committed.then(() => Promise.all(lasts.map((m) => m.commit()))).then(() => undefined);
+    this.#committed.catch(this.#fail);
+    return this.#committed;
+  }
 
   /** Stops taking messages; the batch being filled is dropped (uncommitted, so consumed again). */
   #close(): void {

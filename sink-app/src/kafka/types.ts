@@ -26,6 +26,8 @@ export interface BatchingOptions {
   maxEvents: number;
   /** flush a non-empty batch after this long even if it is small */
   maxWaitMs: number;
+  /** commit the offsets of written batches at most this often (0: after every batch) */
+  commitIntervalMs: number;
 }
 
 /**
@@ -50,7 +52,8 @@ export type BatchHandler = (topic: string, partition: number) => PartitionBatch;
 /**
  * A consumer group member. `run` hands every partition batch to the handler (partitions in
  * parallel, one partition strictly in order) and commits offset+1 of the batch's last record only
- * after its write resolved. A write that rejects stops the consumer without committing.
+ * after its write resolved, at most once per `commitIntervalMs` (and at once when it stops). A
+ * write that rejects stops the consumer without committing that batch.
  */
 export interface BatchConsumer {
   readonly groupId: string;
