@@ -175,8 +175,8 @@ class BatchAssembler {
 
   /**
    * Commits the written offsets now if the last commit is commitIntervalMs old, else when it is.
-   * A commit per batch of 500 cost the broker and the sink-app together ~10 µs per change
-   * (docs/benchmarks.md, round 12); what a restart reads again is harmless (README, Delivery).
+   * A commit per batch of 500 cost the broker 4-10 µs per change (docs/benchmarks.md, round 12);
+   * what a restart reads again changes nothing (README, "The sink-app").
    */
   #commitSoon(): void {
     if (this.#commitTimer !== undefined) return;
