@@ -3,9 +3,10 @@
 
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringifyJsonExact } from "../../sink-app/src/decode/json.js";
 import { seededRandom } from "../../sink-app/src/demo-api/faults.js";
 import { planWrite } from "../../sink-app/src/meter-master/plan.js";
-import { pgUpsert } from "../../sink-app/src/meter-master/postgres-sql.js";
+import { pgArrayLiteral, pgUpsert } from "../../sink-app/src/meter-master/postgres-sql.js";
 import { createPostgresStore, pgPoolConfig } from "../../sink-app/src/meter-master/postgres-store.js";
 import type { DeleteMode, MeterMasterChange, MeterMasterRow } from "../../sink-app/src/meter-master/row.js";
 import type { MeterMasterStore, StoreConnection } from "../../sink-app/src/meter-master/store.js";
@@ -210,6 +211,27 @@ it("keeps exact decimals, time zones, unicode and NULLs as given", async () => {
   ]);
 });
 
+it("reads every value back from its array parameter as it was sent", async () => {
+  const viaJson = ['a "quote"', "NULL", "null", "", " padded ", "{braces},commas", "Ünïcödé 東京 ☃ 🚀"];
+  const oneByOne = [...viaJson, "a \\ backslash", "C:\\new\\table", "line\nbreak\ttab", "\u0001\u001f"];
+  for (const [values, nullWritten] of [
+    [viaJson, ",null}"],
+    [oneByOne, ",NULL}"],
+  ] as const) {
+    const literal = pgArrayLiteral([...values, null]);
+    expect(literal.endsWith(nullWritten)).toBe(true); // JSON.stringify writes null, the quoting one by one NULL
+    const { rows } = await db.query("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS a(v, n) ORDER BY n", [literal]);
+    expect(rows.map((r) => r.v)).toEqual([...values, null]);
+  }
+  const documents = [{ q: 'say "hi"\n', path: "C:\\new", n: 12345678901234567890n }, { q: "plain" }];
+  const { rows } = await db.query("SELECT v::text FROM unnest($1::jsonb[]) WITH ORDINALITY AS a(v, n) ORDER BY n", [
+    pgArrayLiteral(documents.map((d) => stringifyJsonExact(d))),
+  ]);
+  expect(rows.map((r) => r.v)).toEqual(['{"n": 12345678901234567890, "q": "say \\"hi\\"\\n", "path": "C:\\\\new"}', '{"q": "plain"}']);
+  const flags = await db.query("SELECT unnest($1::boolean[]) AS v", [pgArrayLiteral([true, false, null])]);
+  expect(flags.rows.map((r) => r.v)).toEqual([true, false, null]);
+});
+
 /** A stored row of the demo mapping, as the tests below start from. */
 const base: MeterMasterRow = {
   source_system: "postgres",
@@ -359,8 +381,12 @@ describe("each write is planned for Meter Master as it is (real PostgreSQL)", ()
       // rows that left a column out: the statement that reads the stored rows
       const rows = Array.from({ length: 40 }, (_, i) => ({ ...first.row, source_key: `k${i}`, unchanged: { columns: ["location"], attributes: [] } }));
       const upsert = (batch: MeterMasterRow[]) => pgUpsert({ schema: "public", table }, batch, false);
-      const literal = (batch: MeterMasterRow[]) => `'${String(upsert(batch).values[0]).replaceAll("'", "''")}'::json`;
-      await session.query(`PREPARE upsert(json) AS ${upsert(rows).text}`);
+      // one quoted literal per array parameter; PREPARE takes their types from the statement's casts
+      const literal = (batch: MeterMasterRow[]) =>
+        upsert(batch)
+          .values.map((v) => `'${String(v).replaceAll("'", "''")}'`)
+          .join(", ");
+      await session.query(`PREPARE upsert AS ${upsert(rows).text}`);
       // PostgreSQL would switch to one cached generic plan from the sixth run on
       for (let i = 0; i < 8; i++) await session.query(`EXECUTE upsert(${literal(rows.slice(i * 5, i * 5 + 5))})`);
       // an initial snapshot's worth of rows

@@ -1,5 +1,5 @@
 // The Meter Master table, written out once: every column with its type in each target dialect.
-// The CREATE TABLE statements, the JSON row readers (jsonb_to_recordset, OPENJSON ... WITH), the
+// The CREATE TABLE statements, the row readers (unnest of column arrays, OPENJSON ... WITH), the
 // column lists of INSERT/UPDATE/MERGE and the text limits the mapping checks all come from here.
 import type { MeterMasterRow } from "./row.js";
 

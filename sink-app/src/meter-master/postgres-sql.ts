@@ -1,8 +1,8 @@
 // PostgreSQL statements for Meter Master. Pure: each returns SQL text plus parameter values.
-// A whole step's rows travel as ONE json parameter expanded by json_to_recordset, so a batch
-// is one statement per step, and no value is ever spliced into the SQL text. json, not jsonb:
-// the server reads the text once instead of building jsonb's binary form first
-// (docs/benchmarks.md, round 10).
+// A step's rows travel as one array parameter per column, read back into rows by unnest, so a
+// batch is one statement per step and no value is ever spliced into the SQL text. Arrays, not one
+// json document read by json_to_recordset: PostgreSQL's JSON parser took over half of the
+// backend's CPU per change, and the arrays halve it (docs/benchmarks.md, round 13).
 //
 // Guard: a row changes only when the incoming source_position is strictly greater than the
 // stored one, so replaying an event (same position) or an older one changes nothing at all.
@@ -46,14 +46,54 @@ ${TOMBSTONE_COLUMNS.map((n) => pgColumnDefinition(column(n))).join("\n")}
   ];
 }
 
-/** Column definition list of json_to_recordset: text for (var)char columns, the column type otherwise. */
-const recordColumns = (names: readonly string[]) => names.map((n) => column(n)).map((c) => `${c.name} ${/^(var)?char\(/.test(c.pg) ? "text" : c.pg}`);
-const ROW_RECORD = [...recordColumns(METER_MASTER_COLUMNS), "unchanged jsonb"].join(", ");
-const KEY_RECORD = recordColumns(TOMBSTONE_COLUMNS).join(", ");
+type ElementValue = string | boolean | null;
 
-function rowsParam(rows: MeterMasterRow[]): string {
+/** JSON's escapes other than \" and \\ (control characters, lone surrogates), and anything that looks like one. */
+const OTHER_JSON_ESCAPE = /\\[bfnrtu]/;
+
+const quoteElement = (v: ElementValue) => (v === null ? "NULL" : typeof v === "boolean" ? String(v) : `"${v.replace(/[\\"]/g, "\\$&")}"`);
+
+/**
+ * A PostgreSQL array literal: `{"a","b\"c",NULL,true}`. In a quoted element PostgreSQL reads \x
+ * as x, which is how JSON.stringify escapes " and \, so a column's values go through one native
+ * JSON.stringify (a third of the CPU of quoting each element here, or of node-postgres' own
+ * arrays). When the JSON holds any other escape (a newline, U+0000, a lone surrogate; or a
+ * backslash the check cannot tell from one), the elements are quoted one by one instead.
+ */
+export function pgArrayLiteral(values: readonly ElementValue[]): string {
+  const json = JSON.stringify(values);
+  if (!OTHER_JSON_ESCAPE.test(json)) return `{${json.slice(1, -1)}}`;
+  return `{${values.map(quoteElement).join(",")}}`;
+}
+
+/** A value a step's rows carry, and the type its array is read as: text for (var)char columns, the column type otherwise. */
+interface RowField {
+  name: string;
+  type: string;
+  of: (row: MeterMasterRow) => ElementValue;
+}
+
+function columnField(name: ColumnSpec["name"]): RowField {
+  const c = column(name);
+  const type = /^(var)?char\(/.test(c.pg) ? "text" : c.pg;
   // exact digits: JSON numbers of attributes (raw JSON text, bigint) are written verbatim
-  return stringifyJsonExact(rows);
+  const of = name === "attributes" ? (r: MeterMasterRow) => stringifyJsonExact(r.attributes) : (r: MeterMasterRow) => r[name] as ElementValue;
+  return { name, type, of };
+}
+
+const ROW_FIELDS: readonly RowField[] = [
+  ...METER_MASTER_COLUMNS.map(columnField),
+  { name: "unchanged", type: "jsonb", of: (r) => (r.unchanged === undefined ? null : JSON.stringify(r.unchanged)) },
+];
+const KEY_FIELDS: readonly RowField[] = TOMBSTONE_COLUMNS.map(columnField);
+
+/** `unnest($1::text[], ...) AS alias(name, ...)` and its parameters: one array per field. */
+function rowsFrom(fields: readonly RowField[], rows: readonly MeterMasterRow[], alias: string): PgStatement {
+  const arrays = fields.map((f, i) => `$${i + 1}::${f.type}[]`).join(", ");
+  return {
+    text: `unnest(${arrays}) AS ${alias}(${fields.map((f) => f.name).join(", ")})`,
+    values: fields.map((f) => pgArrayLiteral(rows.map(f.of))),
+  };
 }
 
 /**
@@ -72,21 +112,6 @@ function incoming(name: ColumnSpec["name"]): string {
   return `r.${name}`;
 }
 
-function keysParam(rows: MeterMasterRow[]): string {
-  return JSON.stringify(
-    rows.map((r) => ({
-      source_system: r.source_system,
-      source_key: r.source_key,
-      source_op: r.source_op,
-      source_ts: r.source_ts,
-      source_position: r.source_position,
-    })),
-  );
-}
-
-/** The rows of a step, as json_to_recordset reads them. */
-const ROWS = `json_to_recordset($1::json) AS r(${ROW_RECORD})`;
-
 export function pgUpsert(ref: TableRef, rows: MeterMasterRow[], guardTombstones: boolean): PgStatement {
   const t = pgName(ref);
   // The stored row is read only for a batch where a change left values out (an unchanged TOASTed
@@ -101,22 +126,24 @@ WHERE NOT EXISTS (
     AND d.source_position >= r.source_position COLLATE "C")`
     : "";
   // One writer per source system, so the stored row read here is the one the upsert replaces.
+  const r = rowsFrom(ROW_FIELDS, rows, "r");
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
 SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (keepsStored ? incoming(c) : `r.${c}`)).join(",\n  ")}, now()
-FROM ${ROWS}${join}${guard}
+FROM ${r.text}${join}${guard}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   ${DATA_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(",\n  ")},
   updated_at = EXCLUDED.updated_at
 WHERE t.source_position < EXCLUDED.source_position`;
-  return { text, values: [rowsParam(rows)] };
+  return { text, values: r.values };
 }
 
 /** Soft delete: a stored row keeps its columns; a key not stored yet gets the delete's values (a full before-image, or nulls). */
 export function pgMarkDeleted(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
   const t = pgName(ref);
+  const r = rowsFrom(ROW_FIELDS, rows, "r");
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
 SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (c === "is_deleted" ? "true" : c === "attributes" ? "COALESCE(r.attributes, '{}'::jsonb)" : `r.${c}`)).join(", ")}, now()
-FROM ${ROWS}
+FROM ${r.text}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   is_deleted = true,
   source_op = EXCLUDED.source_op,
@@ -124,16 +151,17 @@ ON CONFLICT (source_system, source_key) DO UPDATE SET
   source_position = EXCLUDED.source_position,
   updated_at = EXCLUDED.updated_at
 WHERE t.source_position < EXCLUDED.source_position`;
-  return { text, values: [rowsParam(rows)] };
+  return { text, values: r.values };
 }
 
 export function pgHardDelete(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
   const t = pgName(ref);
   const d = pgName(tombstoneTable(ref));
+  const keys = rowsFrom(KEY_FIELDS, rows, "x");
   // Data-modifying CTEs share one snapshot: the NOT EXISTS below sees the rows as they were
   // before the DELETE, so a delete older than the stored row leaves no tombstone either.
   const text = `WITH r AS (
-  SELECT * FROM json_to_recordset($1::json) AS x(${KEY_RECORD})
+  SELECT * FROM ${keys.text}
 ), removed AS (
   DELETE FROM ${t} AS t USING r
   WHERE t.source_system = r.source_system AND t.source_key = r.source_key
@@ -153,15 +181,16 @@ ON CONFLICT (source_system, source_key) DO UPDATE SET
   source_position = EXCLUDED.source_position,
   deleted_at = EXCLUDED.deleted_at
 WHERE d.source_position < EXCLUDED.source_position`;
-  return { text, values: [keysParam(rows)] };
+  return { text, values: keys.values };
 }
 
 export function pgClearTombstones(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
+  const keys = rowsFrom(KEY_FIELDS, rows, "r");
   const text = `DELETE FROM ${pgName(tombstoneTable(ref))} AS d
-USING json_to_recordset($1::json) AS r(${KEY_RECORD})
+USING ${keys.text}
 WHERE d.source_system = r.source_system AND d.source_key = r.source_key
   AND d.source_position < r.source_position COLLATE "C"`;
-  return { text, values: [keysParam(rows)] };
+  return { text, values: keys.values };
 }
 
 export function pgTruncate(ref: TableRef, step: Extract<WriteStep, { kind: "truncate" }>): PgStatement {

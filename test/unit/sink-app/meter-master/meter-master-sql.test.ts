@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mssqlCreateTable, mssqlStatementFor, mssqlUpsert } from "../../../../sink-app/src/meter-master/mssql-sql.js";
 import type { WriteStep } from "../../../../sink-app/src/meter-master/plan.js";
 import { collapseByKey, planWrite } from "../../../../sink-app/src/meter-master/plan.js";
-import { pgCreateTable, pgStatementFor, pgUpsert } from "../../../../sink-app/src/meter-master/postgres-sql.js";
+import { pgArrayLiteral, pgCreateTable, pgStatementFor, pgUpsert } from "../../../../sink-app/src/meter-master/postgres-sql.js";
 import type { MeterMasterChange, MeterMasterRow, RowChange } from "../../../../sink-app/src/meter-master/row.js";
 
 function row(key: string, position: string, over: Partial<MeterMasterRow> = {}): MeterMasterRow {
@@ -238,7 +238,7 @@ describe("PostgreSQL statements", () => {
   const pgRef = { schema: "public", table: "meter_master" };
   const leftOut = { location: null, unchanged: { columns: ["location"], attributes: [EVIL] } };
 
-  it("pass all rows as one json parameter and never splice values into the text", () => {
+  it("pass each column as one array parameter and never splice values into the text", () => {
     const plain = allSteps([row("A", "0001")]).map((s) => pgStatementFor(pgRef, s));
     for (const keepsStored of [false, true]) {
       const same = keepsStored ? allSteps([row("A", "0001", leftOut)]).map((s) => pgStatementFor(pgRef, s)) : plain;
@@ -256,7 +256,18 @@ describe("PostgreSQL statements", () => {
     }
     expect(plain[0]!.text).toContain("ON CONFLICT (source_system, source_key) DO UPDATE SET");
     expect(plain[0]!.text).toContain("WHERE t.source_position < EXCLUDED.source_position");
-    expect(plain[0]!.values).toHaveLength(1);
+    // $1..$n, one array literal per parameter
+    const referenced = new Set([...plain[0]!.text.matchAll(/\$(\d+)::[a-z0-9(),]+\[\]/g)].map((m) => Number(m[1])));
+    expect(referenced).toEqual(new Set(plain[0]!.values.map((_, i) => i + 1)));
+    for (const value of plain[0]!.values) expect(value).toMatch(/^\{.*\}$/s);
+  });
+
+  it("write array literals through one JSON.stringify when JSON's escapes are PostgreSQL's, element by element otherwise", () => {
+    expect(pgArrayLiteral(["a", 'b"c', "d\\e", "NULL", "", "{x,y}", null, true, false])).toBe('{"a","b\\"c","d\\\\e","NULL","","{x,y}",null,true,false}');
+    // JSON would write \n, \u0001 and \t, which PostgreSQL reads as n, u0001 and t: each element is quoted here instead
+    expect(pgArrayLiteral(["line\none", "\u0001", 'tab\t"q"', null])).toBe('{"line\none","\u0001","tab\t\\"q\\"",NULL}');
+    // a backslash followed by n is not told apart from an escape: quoted here too, the same value
+    expect(pgArrayLiteral(["C:\\new"])).toBe('{"C:\\\\new"}');
   });
 
   it("upserts read the stored row only in a batch where a change left values out", () => {
