@@ -368,7 +368,7 @@ describe("what PostgreSQL refuses, so mapping dead-letters it (real PostgreSQL)"
 });
 
 describe("each write is planned for Meter Master as it is (real PostgreSQL)", () => {
-  it("a statement first run while the table was nearly empty reads it through its primary key once it has grown", async () => {
+  it("a statement first run while the table was nearly empty reads it through its primary key once it has grown, for a few rows and for a full batch", async () => {
     const table = "mm_plan_growth";
     await freshStore(table);
     // only the sink's own session may replan here: no ANALYZE behind the test's back
@@ -394,11 +394,13 @@ describe("each write is planned for Meter Master as it is (real PostgreSQL)", ()
         `INSERT INTO public.${table} (source_system, source_key, source_op, source_position)
          SELECT 'bulk', g::text, 'c', lpad(g::text, 20, '0') FROM generate_series(1, 100000) AS g`,
       );
-      const plan = (await session.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE upsert(${literal(rows.slice(0, 5))})`)).rows
-        .map((r) => r["QUERY PLAN"])
-        .join("\n");
-      expect(plan).toMatch(new RegExp(`Index Scan using \\w+ on ${table} cur`));
-      expect(plan).not.toMatch(new RegExp(`Seq Scan on ${table} cur`));
+      // a few rows, and a full batch before any ANALYZE has counted the new rows
+      const fullBatch = Array.from({ length: 500 }, (_, i) => ({ ...rows[0]!, source_key: `b${i}` }));
+      for (const batch of [rows.slice(0, 5), fullBatch]) {
+        const plan = (await session.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE upsert(${literal(batch)})`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+        expect(plan).toMatch(new RegExp(`Index Scan using \\w+ on ${table} cur`));
+        expect(plan).not.toMatch(new RegExp(`Seq Scan on ${table} cur`));
+      }
     } finally {
       await session.end();
     }

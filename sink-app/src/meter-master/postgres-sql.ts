@@ -115,9 +115,13 @@ function incoming(name: ColumnSpec["name"]): string {
 export function pgUpsert(ref: TableRef, rows: MeterMasterRow[], guardTombstones: boolean): PgStatement {
   const t = pgName(ref);
   // The stored row is read only for a batch where a change left values out (an unchanged TOASTed
-  // column): a lookup per row that most batches do not need.
+  // column): a lookup per row that most batches do not need. LATERAL ... LIMIT 1 (the key is
+  // unique) keeps it a primary-key lookup per row: a plain join of a full batch, planned before
+  // ANALYZE has counted a grown table, became a scan of the whole table.
   const keepsStored = rows.some((r) => r.unchanged !== undefined);
-  const join = keepsStored ? `\nLEFT JOIN ${t} AS cur ON cur.source_system = r.source_system AND cur.source_key = r.source_key` : "";
+  const join = keepsStored
+    ? `\nLEFT JOIN LATERAL (SELECT * FROM ${t} AS cur WHERE cur.source_system = r.source_system AND cur.source_key = r.source_key LIMIT 1) AS cur ON true`
+    : "";
   const guard = guardTombstones
     ? `
 WHERE NOT EXISTS (
