@@ -115,19 +115,20 @@ function incoming(name: ColumnSpec["name"]): string {
 export function pgUpsert(ref: TableRef, rows: MeterMasterRow[], guardTombstones: boolean): PgStatement {
   const t = pgName(ref);
   // The stored row is read only for a batch where a change left values out (an unchanged TOASTed
-  // column): a lookup per row that most batches do not need. LATERAL ... LIMIT 1 (the key is
-  // unique) keeps it a primary-key lookup per row: a plain join of a full batch, planned before
-  // ANALYZE has counted a grown table, became a scan of the whole table.
+  // column): a lookup per row that most batches do not need. Both lookups below end in OFFSET 0,
+  // PostgreSQL's optimisation fence, so each stays a primary-key lookup per row: planned as joins,
+  // a full batch against a table grown since ANALYZE last counted it became a scan of that table.
   const keepsStored = rows.some((r) => r.unchanged !== undefined);
   const join = keepsStored
-    ? `\nLEFT JOIN LATERAL (SELECT * FROM ${t} AS cur WHERE cur.source_system = r.source_system AND cur.source_key = r.source_key LIMIT 1) AS cur ON true`
+    ? `\nLEFT JOIN LATERAL (SELECT * FROM ${t} AS cur WHERE cur.source_system = r.source_system AND cur.source_key = r.source_key OFFSET 0) AS cur ON true`
     : "";
   const guard = guardTombstones
     ? `
 WHERE NOT EXISTS (
   SELECT 1 FROM ${pgName(tombstoneTable(ref))} AS d
   WHERE d.source_system = r.source_system AND d.source_key = r.source_key
-    AND d.source_position >= r.source_position COLLATE "C")`
+    AND d.source_position >= r.source_position COLLATE "C"
+  OFFSET 0)`
     : "";
   // One writer per source system, so the stored row read here is the one the upsert replaces.
   const r = rowsFrom(ROW_FIELDS, rows, "r");

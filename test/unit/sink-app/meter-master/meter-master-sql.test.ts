@@ -276,7 +276,7 @@ describe("PostgreSQL statements", () => {
     expect(full).toContain("r.location,");
     const mixed = pgUpsert(pgRef, [row("A", "0001"), row("B", "0002", leftOut)], false).text;
     expect(mixed).toContain(
-      `LEFT JOIN LATERAL (SELECT * FROM "public"."meter_master" AS cur WHERE cur.source_system = r.source_system AND cur.source_key = r.source_key LIMIT 1) AS cur ON true`,
+      `LEFT JOIN LATERAL (SELECT * FROM "public"."meter_master" AS cur WHERE cur.source_system = r.source_system AND cur.source_key = r.source_key OFFSET 0) AS cur ON true`,
     );
     expect(mixed).toContain("CASE WHEN r.unchanged->'columns' ? 'location' THEN cur.location ELSE r.location END");
   });
