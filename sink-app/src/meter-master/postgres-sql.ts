@@ -87,11 +87,11 @@ const ROW_FIELDS: readonly RowField[] = [
 ];
 const KEY_FIELDS: readonly RowField[] = TOMBSTONE_COLUMNS.map(columnField);
 
-/** `unnest($1::text[], ...) AS alias(name, ...)` and its parameters: one array per field. */
-function rowsFrom(fields: readonly RowField[], rows: readonly MeterMasterRow[], alias: string): PgStatement {
+/** The FROM item `unnest($1::text[], ...) AS alias(name, ...)` and its parameters: one array per field. */
+function rowsFrom(fields: readonly RowField[], rows: readonly MeterMasterRow[], alias: string): { from: string; values: string[] } {
   const arrays = fields.map((f, i) => `$${i + 1}::${f.type}[]`).join(", ");
   return {
-    text: `unnest(${arrays}) AS ${alias}(${fields.map((f) => f.name).join(", ")})`,
+    from: `unnest(${arrays}) AS ${alias}(${fields.map((f) => f.name).join(", ")})`,
     values: fields.map((f) => pgArrayLiteral(rows.map(f.of))),
   };
 }
@@ -134,7 +134,7 @@ WHERE NOT EXISTS (
   const r = rowsFrom(ROW_FIELDS, rows, "r");
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
 SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (keepsStored ? incoming(c) : `r.${c}`)).join(",\n  ")}, now()
-FROM ${r.text}${join}${guard}
+FROM ${r.from}${join}${guard}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   ${DATA_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(",\n  ")},
   updated_at = EXCLUDED.updated_at
@@ -148,7 +148,7 @@ export function pgMarkDeleted(ref: TableRef, rows: MeterMasterRow[]): PgStatemen
   const r = rowsFrom(ROW_FIELDS, rows, "r");
   const text = `INSERT INTO ${t} AS t (source_system, source_key, ${DATA_COLUMNS.join(", ")}, updated_at)
 SELECT r.source_system, r.source_key, ${DATA_COLUMNS.map((c) => (c === "is_deleted" ? "true" : c === "attributes" ? "COALESCE(r.attributes, '{}'::jsonb)" : `r.${c}`)).join(", ")}, now()
-FROM ${r.text}
+FROM ${r.from}
 ON CONFLICT (source_system, source_key) DO UPDATE SET
   is_deleted = true,
   source_op = EXCLUDED.source_op,
@@ -166,7 +166,7 @@ export function pgHardDelete(ref: TableRef, rows: MeterMasterRow[]): PgStatement
   // Data-modifying CTEs share one snapshot: the NOT EXISTS below sees the rows as they were
   // before the DELETE, so a delete older than the stored row leaves no tombstone either.
   const text = `WITH r AS (
-  SELECT * FROM ${keys.text}
+  SELECT * FROM ${keys.from}
 ), removed AS (
   DELETE FROM ${t} AS t USING r
   WHERE t.source_system = r.source_system AND t.source_key = r.source_key
@@ -192,7 +192,7 @@ WHERE d.source_position < EXCLUDED.source_position`;
 export function pgClearTombstones(ref: TableRef, rows: MeterMasterRow[]): PgStatement {
   const keys = rowsFrom(KEY_FIELDS, rows, "r");
   const text = `DELETE FROM ${pgName(tombstoneTable(ref))} AS d
-USING ${keys.text}
+USING ${keys.from}
 WHERE d.source_system = r.source_system AND d.source_key = r.source_key
   AND d.source_position < r.source_position COLLATE "C"`;
   return { text, values: keys.values };
