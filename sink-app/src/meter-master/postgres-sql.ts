@@ -2,7 +2,7 @@
 // A step's rows travel as one array parameter per column, read back into rows by unnest, so a
 // batch is one statement per step and no value is ever spliced into the SQL text. Arrays, not one
 // json document read by json_to_recordset: PostgreSQL's JSON parser took over half of the
-// backend's CPU per change, and the arrays halve it (docs/benchmarks.md, round 13).
+// backend's CPU per change; with the arrays the backend spends a third less (docs/benchmarks.md, round 13).
 //
 // Guard: a row changes only when the incoming source_position is strictly greater than the
 // stored one, so replaying an event (same position) or an older one changes nothing at all.
